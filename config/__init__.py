@@ -1,0 +1,1 @@
+"""Default settings of the hub (hub.toml); no secrets live here."""

@@ -1,0 +1,1 @@
+"""The electronic confirmation exchange hub (电子函证中心)."""

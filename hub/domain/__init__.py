@@ -1,0 +1,1 @@
+"""The pure domain model of the hub: no I/O, standard library only."""

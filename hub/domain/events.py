@@ -1,0 +1,105 @@
+"""Domain events: facts in the past tense, appended to the event log and published."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every domain event; `name` is also the broker routing key."""
+
+    name: ClassVar[str] = "event"
+    aggregate_type: ClassVar[str] = "confirmation"
+    # Events that only belong in the event log (nobody consumes them) are not published.
+    published: ClassVar[bool] = True
+    at: datetime
+    actor: str
+
+    @property
+    def aggregate_id(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def routing_key(self) -> str:
+        return self.name
+
+    def data(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["at"] = self.at.isoformat()
+        return d
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationCreated(Event):
+    name: ClassVar[str] = "organisation.created"
+    aggregate_type: ClassVar[str] = "organisation"
+    published: ClassVar[bool] = False
+    org_id: str
+    kind: str
+    org_name: str
+    uscc: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.org_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyCreated(Event):
+    name: ClassVar[str] = "api_key.created"
+    aggregate_type: ClassVar[str] = "api_key"
+    published: ClassVar[bool] = False
+    key_id: str
+    org_id: str
+    role: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.key_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngagementCreated(Event):
+    name: ClassVar[str] = "engagement.created"
+    aggregate_type: ClassVar[str] = "engagement"
+    published: ClassVar[bool] = False
+    engagement_id: str
+    firm_org_id: str
+    client_org_id: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.engagement_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmationEvent(Event):
+    confirmation_id: str
+    firm_org_id: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.confirmation_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmationSubmitted(ConfirmationEvent):
+    name: ClassVar[str] = "confirmation.submitted"
+    engagement_id: str
+    letter_type: str
+    letter_number: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusChanged(ConfirmationEvent):
+    name: ClassVar[str] = "confirmation.status_changed"
+    from_status: str
+    to_status: str
+    reason: str | None = None
+
+    @property
+    def routing_key(self) -> str:
+        return f"confirmation.status.{self.to_status}"

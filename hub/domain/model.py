@@ -1,0 +1,246 @@
+"""Organisations, engagements and confirmations with their one explicit state machine."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from hub.domain import events
+from hub.domain.errors import InvalidTransition, ValidationFailed
+from hub.domain.uscc import validate_uscc
+
+
+class OrgKind(enum.StrEnum):
+    FIRM = "firm"
+    BANK = "bank"
+    COMPANY = "company"
+    OPERATOR = "operator"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    FIRM_ADMIN = "firm_admin"
+    AUDITOR = "auditor"
+    CLIENT_SIGNER = "client_signer"
+    BANK_OPERATOR = "bank_operator"
+
+
+# Which organisation kinds may hold a key of each role.
+ROLE_ORG_KINDS: dict[Role, frozenset[OrgKind]] = {
+    Role.ADMIN: frozenset({OrgKind.OPERATOR}),
+    Role.FIRM_ADMIN: frozenset({OrgKind.FIRM}),
+    Role.AUDITOR: frozenset({OrgKind.FIRM}),
+    Role.CLIENT_SIGNER: frozenset({OrgKind.COMPANY}),
+    Role.BANK_OPERATOR: frozenset({OrgKind.BANK}),
+}
+
+
+class LetterType(enum.StrEnum):
+    BANK_FORMAT1 = "bank_format1"
+    BANK_FORMAT2 = "bank_format2"
+    BANK_CAPITAL = "bank_capital"
+    COMPANY_RECEIVABLE = "company_receivable"
+    COMPANY_PAYABLE = "company_payable"
+
+    @property
+    def is_bank(self) -> bool:
+        return self.value.startswith("bank_")
+
+    @property
+    def responder_kind(self) -> OrgKind:
+        return OrgKind.BANK if self.is_bank else OrgKind.COMPANY
+
+
+class Mode(enum.StrEnum):
+    """Positive letters are always answered; negative ones only when the data differs."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    AWAITING_AUTHORISATION = "awaiting_authorisation"
+    AUTHORISED = "authorised"
+    LETTER_READY = "letter_ready"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+    REPLIED = "replied"
+    VERIFIED = "verified"
+    WORKPAPER_DELIVERED = "workpaper_delivered"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+S = Status
+# The whole state machine. Anything not listed here is refused.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.DRAFT: frozenset({S.AWAITING_AUTHORISATION, S.CANCELLED, S.FAILED}),
+    S.AWAITING_AUTHORISATION: frozenset({S.AUTHORISED, S.CANCELLED, S.EXPIRED, S.FAILED}),
+    S.AUTHORISED: frozenset({S.LETTER_READY, S.CANCELLED, S.FAILED}),
+    S.LETTER_READY: frozenset({S.DISPATCHED, S.CANCELLED, S.FAILED}),
+    S.DISPATCHED: frozenset({S.DELIVERED, S.FAILED}),
+    S.DELIVERED: frozenset({S.RETURNED, S.REPLIED, S.FAILED}),
+    S.REPLIED: frozenset({S.VERIFIED, S.FAILED}),
+    S.VERIFIED: frozenset({S.WORKPAPER_DELIVERED}),
+    S.RETURNED: frozenset(),
+    S.WORKPAPER_DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.FAILED: frozenset(),
+}
+TERMINAL: frozenset[Status] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+# States in which a letter still holds its business key (a second identical letter is refused).
+ACTIVE: frozenset[Status] = frozenset(Status) - {S.CANCELLED, S.EXPIRED, S.FAILED, S.RETURNED}
+CANCELLABLE: frozenset[Status] = frozenset(
+    s for s, nxt in TRANSITIONS.items() if S.CANCELLED in nxt
+)
+
+
+@dataclass
+class Organisation:
+    id: str
+    kind: OrgKind
+    name: str
+    uscc: str
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        validate_uscc(self.uscc)
+        if not self.name.strip():
+            raise ValidationFailed("organisation name must not be empty", field="name")
+
+
+@dataclass
+class Engagement:
+    id: str
+    firm_org_id: str
+    client_org_id: str
+    name: str
+    period_start: date
+    period_end: date
+    created_at: datetime
+    reference: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.period_end < self.period_start:
+            raise ValidationFailed(
+                "period_end is before period_start", field="/period_end"
+            )
+
+
+@dataclass
+class Transition:
+    """One entry of a confirmation's status history (状态流转记录)."""
+
+    from_status: Status | None
+    to_status: Status
+    at: datetime
+    actor: str
+    reason: str | None = None
+
+
+@dataclass
+class Confirmation:
+    id: str
+    firm_org_id: str
+    engagement_id: str
+    client_org_id: str
+    responder_org_id: str
+    letter_type: LetterType
+    mode: Mode
+    letter_number: str
+    as_of_date: date
+    letter: dict[str, Any]
+    business_key: str
+    created_at: datetime
+    status: Status = Status.DRAFT
+    updated_at: datetime | None = None
+    authorisation_due: date | None = None
+    reply_due: date | None = None
+    status_reason: str | None = None
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    version: int = 0
+    pending_events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def submit(cls, *, actor: str, **kwargs: Any) -> Confirmation:
+        c = cls(**kwargs)
+        c.updated_at = c.created_at
+        c.pending_events.append(
+            events.ConfirmationSubmitted(
+                confirmation_id=c.id,
+                firm_org_id=c.firm_org_id,
+                engagement_id=c.engagement_id,
+                letter_type=c.letter_type.value,
+                letter_number=c.letter_number,
+                at=c.created_at,
+                actor=actor,
+            )
+        )
+        return c
+
+    def can_move_to(self, target: Status) -> bool:
+        return target in TRANSITIONS[self.status]
+
+    def move_to(
+        self, target: Status, *, at: datetime, actor: str, reason: str | None = None
+    ) -> None:
+        """Apply one transition of the state machine or raise InvalidTransition."""
+        if target not in TRANSITIONS[self.status]:
+            why = "it is final" if self.status in TERMINAL else None
+            raise InvalidTransition(self.status.value, target.value, reason=why)
+        previous = self.status
+        self.status = target
+        self.updated_at = at
+        self.status_reason = reason
+        self.version += 1
+        self.pending_events.append(
+            events.StatusChanged(
+                confirmation_id=self.id,
+                firm_org_id=self.firm_org_id,
+                from_status=previous.value,
+                to_status=target.value,
+                at=at,
+                actor=actor,
+                reason=reason,
+            )
+        )
+
+    def request_authorisation(self, *, due: date, at: datetime, actor: str) -> None:
+        self.move_to(Status.AWAITING_AUTHORISATION, at=at, actor=actor)
+        self.authorisation_due = due
+
+    def cancel(self, *, at: datetime, actor: str, reason: str | None = None) -> None:
+        if self.status not in CANCELLABLE:
+            raise InvalidTransition(
+                self.status.value,
+                Status.CANCELLED.value,
+                reason="a letter can be cancelled (撤销) only before it is dispatched",
+            )
+        self.move_to(Status.CANCELLED, at=at, actor=actor, reason=reason)
+
+    def expire_authorisation(self, *, today: date, at: datetime, actor: str) -> bool:
+        """Expire the request if the client's authorisation window has passed."""
+        if (
+            self.status is Status.AWAITING_AUTHORISATION
+            and self.authorisation_due is not None
+            and today > self.authorisation_due
+        ):
+            self.move_to(
+                Status.EXPIRED,
+                at=at,
+                actor=actor,
+                reason=f"authorisation not given by {self.authorisation_due.isoformat()}",
+            )
+            return True
+        return False
+
+    def take_events(self) -> list[events.Event]:
+        taken, self.pending_events = self.pending_events, []
+        return taken

@@ -1,0 +1,293 @@
+"""The interfaces the core needs from the outside world, as typing.Protocols."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol, Self
+
+from hub.domain import events
+from hub.domain.model import (
+    Confirmation,
+    Engagement,
+    OrgKind,
+    Organisation,
+    Role,
+    Status,
+)
+
+# --------------------------------------------------------------------------- identity
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: an API key's organisation and role. Repositories scope every query by it."""
+
+    org_id: str
+    org_kind: OrgKind
+    role: Role
+    key_id: str = ""
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role.value}:{self.key_id or self.org_id}"
+
+
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    id: str
+    org_id: str
+    role: Role
+    secret_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What travels on the broker; `message_id` is fixed when the outbox row is written."""
+
+    message_id: str
+    type: str
+    occurred_at: str
+    data: dict[str, Any]
+    correlation_id: str | None = None
+    schema_version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "message_id": self.message_id,
+            "type": self.type,
+            "occurred_at": self.occurred_at,
+            "schema_version": self.schema_version,
+            "data": self.data,
+        }
+        if self.correlation_id:
+            d["correlation_id"] = self.correlation_id
+        return d
+
+    @staticmethod
+    def new_id() -> str:
+        return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    message_id: str
+    exchange: str
+    routing_key: str
+    envelope: Envelope
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    seq: int
+    event_type: str
+    at: datetime
+    actor: str
+    data: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Confirmation]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ConfirmationFilter:
+    engagement_id: str | None = None
+    status: Status | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+# --------------------------------------------------------------------------- repositories
+
+
+class OrganisationRepository(Protocol):
+    async def add(self, org: Organisation) -> None: ...
+    async def get(self, org_id: str) -> Organisation | None: ...
+    async def by_uscc(self, uscc: str) -> Organisation | None: ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKeyRecord) -> None: ...
+    async def get(self, key_id: str) -> ApiKeyRecord | None: ...
+
+
+class EngagementRepository(Protocol):
+    async def add(self, engagement: Engagement) -> None: ...
+    async def get(self, engagement_id: str, caller: Caller | None) -> Engagement | None: ...
+    async def list(self, caller: Caller, limit: int, cursor: str | None) -> list[Engagement]: ...
+
+
+class ConfirmationRepository(Protocol):
+    async def add(self, confirmation: Confirmation) -> None:
+        """Insert; raises Conflict on a duplicate idempotency key, business key or letter number."""
+
+    async def get(
+        self, confirmation_id: str, caller: Caller | None, *, for_update: bool = False
+    ) -> Confirmation | None:
+        """Load one; None when absent or outside the caller's organisation."""
+
+    async def by_idempotency_key(self, firm_org_id: str, key: str) -> Confirmation | None: ...
+    async def list(self, caller: Caller, flt: ConfirmationFilter) -> Page: ...
+    async def due_for_expiry(self, today: date, limit: int) -> Sequence[str]: ...
+    async def history(self, confirmation_id: str) -> list[HistoryEntry]: ...
+
+
+class Inbox(Protocol):
+    async def claim(self, consumer: str, message_id: str) -> bool:
+        """Record the message as processed by `consumer`; False if it already was."""
+
+
+class UnitOfWork(Protocol):
+    organisations: OrganisationRepository
+    api_keys: ApiKeyRepository
+    engagements: EngagementRepository
+    confirmations: ConfirmationRepository
+    inbox: Inbox
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    def record(self, event: events.Event) -> None:
+        """Queue an event for the event log (and the outbox if published) at commit."""
+
+    async def commit(self) -> None:
+        """Append pending events to the hash chain and outbox, then commit atomically."""
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class OutboxStore(Protocol):
+    """What the relay needs of the database."""
+
+    async def lease(self, limit: int, holder: str, lease_seconds: float) -> list[OutboxRow]: ...
+    async def mark_published(self, ids: Sequence[int]) -> None: ...
+    async def pending_count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ParkedMessage:
+    id: int
+    message_id: str
+    queue: str
+    routing_key: str
+    envelope: dict[str, Any]
+    reason: str
+    attempts: int
+    parked_at: datetime
+    replayed_at: datetime | None = None
+
+
+class ParkingStore(Protocol):
+    async def park(
+        self, *, queue: str, routing_key: str, envelope: dict[str, Any], reason: str,
+        attempts: int,
+    ) -> None: ...
+    async def list(self, limit: int = 100, include_replayed: bool = False) -> list[ParkedMessage]: ...
+    async def replay(self, parked_id: int) -> ParkedMessage:
+        """Put the message back in the outbox with its original message id."""
+
+
+class EventLogStore(Protocol):
+    async def verify(self) -> ChainReport: ...
+
+
+# --------------------------------------------------------------------------- broker
+
+
+class Delivery(Protocol):
+    """One message handed to a consumer."""
+
+    envelope_bytes: bytes
+    routing_key: str
+    attempt: int  # 1 on first delivery; carried in a header across retries
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+class Broker(Protocol):
+    async def connect(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> bool: ...
+
+    async def publish(
+        self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
+        headers: dict[str, Any] | None = None,
+    ) -> None:
+        """Return once the broker has taken responsibility for the message (publisher confirm)."""
+
+    async def retry_later(
+        self, queue: str, routing_key: str, body: bytes, *, message_id: str, attempt: int,
+        delay_seconds: float,
+    ) -> None:
+        """Deliver the message again to `queue` only, after the delay, with its attempt number."""
+
+    async def consume(
+        self, queue: str, handler: Callable[[Delivery], Awaitable[str]], *, prefetch: int,
+    ) -> AsyncIterator[None] | Any:
+        """Start consuming; `handler` settles each delivery (see hub.messaging.consumer)."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Timezone-aware UTC now."""
+
+    def today(self) -> date:
+        """Today in China Standard Time (deadlines are PRC working days)."""
+
+
+@dataclass
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        from datetime import UTC
+
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        from datetime import timedelta
+
+        return (self.now() + timedelta(hours=8)).date()
+
+
+@dataclass
+class FrozenClock:
+    """A settable clock for tests, demos and the scheduler's `--at`."""
+
+    current: datetime
+    ticks: list[datetime] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def today(self) -> date:
+        from datetime import timedelta
+
+        return (self.current + timedelta(hours=8)).date()

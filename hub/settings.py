@@ -1,0 +1,111 @@
+"""Settings: defaults from config/hub.toml, overridden by HUB_* environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hub.domain.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    """Directory for the SQLite database and stored documents."""
+    database_url: str
+    """SQLAlchemy async URL; postgresql+asyncpg://… or sqlite+aiosqlite:///…"""
+    broker_url: str
+    """embedded:// or amqp://…"""
+    quorum_queues: bool = False
+    """Declare work queues as RabbitMQ quorum queues."""
+    api_host: str = "127.0.0.1"
+    """Address the HTTP API listens on."""
+    api_port: int = 8080
+    """Port the HTTP API listens on."""
+    max_body_bytes: int = 1_048_576
+    """Largest accepted request body."""
+    relay_batch_size: int = 200
+    """Outbox rows leased per relay round."""
+    relay_poll_seconds: float = 0.2
+    """How often an idle relay looks for new outbox rows."""
+    relay_lease_seconds: float = 30.0
+    """How long a relay holds rows it is publishing before another may take them."""
+    relay_max_in_flight: int = 1000
+    """Unconfirmed publishes a relay allows at once."""
+    consumer_prefetch: int = 32
+    """Unacknowledged deliveries per consumer."""
+    retry_max_attempts: int = 5
+    """Deliveries of a message before a transient failure parks it."""
+    retry_base_seconds: float = 1.0
+    """First retry delay; doubles each attempt, with jitter."""
+    retry_max_seconds: float = 300.0
+    """Cap of the retry delay."""
+    scheduler_interval_seconds: float = 30.0
+    """How often the scheduler looks for expired and overdue confirmations."""
+    authorisation_window_working_days: int = 10
+    """Working days the audited entity has to authorise a request."""
+    log_format: str = "auto"
+    """auto, json or console."""
+    log_level: str = "info"
+    """debug, info, warning or error."""
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("embedded:")
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("config").joinpath("hub.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _coerce(name: str, raw: str, kind: Any) -> Any:
+    try:
+        if kind in (bool, "bool"):
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (float, "float"):
+            return float(raw)
+    except ValueError as e:
+        raise ValidationFailed(f"HUB_{name.upper()}: cannot read {raw!r}", field=name) from e
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read config/hub.toml, then HUB_* variables, then keyword overrides."""
+    env = os.environ if env is None else env
+    values = _defaults()
+    types = {f.name: f.type for f in fields(Settings)}
+    for name in types:
+        key = f"HUB_{name.upper()}"
+        if key in env:
+            values[name] = _coerce(name, env[key], types[name])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = set(values) - set(types)
+    if unknown:
+        raise ValidationFailed(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    data_dir = Path(values["data_dir"]).expanduser()
+    values["data_dir"] = data_dir
+    if not values.get("database_url"):
+        values["database_url"] = f"sqlite+aiosqlite:///{data_dir.resolve()}/hub.db"
+    if not values.get("broker_url"):
+        values["broker_url"] = "embedded://"
+    return Settings(**values)
