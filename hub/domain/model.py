@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from hub.domain import events
@@ -144,6 +145,15 @@ class Transition:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class AmountLine:
+    """One money figure of a letter, kept as NUMERIC for reports and comparison."""
+
+    pointer: str  # JSON pointer into the letter, e.g. /items/deposits/rows/0/balance
+    amount: Decimal
+    currency: str | None = None
+
+
 @dataclass
 class Confirmation:
     id: str
@@ -165,6 +175,9 @@ class Confirmation:
     status_reason: str | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
+    scope: str = "all"
+    parent_id: str | None = None
+    amounts: list[AmountLine] = field(default_factory=list)
     version: int = 0
     pending_events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
