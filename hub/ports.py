@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 
 from hub.domain import events
 from hub.domain.model import (
+    Caller,
     Confirmation,
     Engagement,
     OrgKind,
@@ -19,20 +20,6 @@ from hub.domain.model import (
 )
 
 # --------------------------------------------------------------------------- identity
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking: an API key's organisation and role. Repositories scope every query by it."""
-
-    org_id: str
-    org_kind: OrgKind
-    role: Role
-    key_id: str = ""
-
-    @property
-    def actor(self) -> str:
-        return f"{self.role.value}:{self.key_id or self.org_id}"
 
 
 SYSTEM_ACTOR = "system"

@@ -86,3 +86,9 @@ class PermanentError(HubError):
     """A failure retrying cannot fix; the message is parked with the reason."""
 
     code = "permanent"
+
+
+class DuplicateIdempotencyKey(Conflict):
+    """Another request already used this Idempotency-Key (the caller compares the bodies)."""
+
+    code = "duplicate_idempotency_key"

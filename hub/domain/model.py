@@ -38,6 +38,24 @@ ROLE_ORG_KINDS: dict[Role, frozenset[OrgKind]] = {
 }
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: an API key's organisation and role. Repositories scope every query by it."""
+
+    org_id: str
+    org_kind: OrgKind
+    role: Role
+    key_id: str = ""
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role.value}:{self.key_id or self.org_id}"
+
+    @property
+    def is_firm(self) -> bool:
+        return self.role in (Role.FIRM_ADMIN, Role.AUDITOR)
+
+
 class LetterType(enum.StrEnum):
     BANK_FORMAT1 = "bank_format1"
     BANK_FORMAT2 = "bank_format2"

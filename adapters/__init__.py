@@ -1,0 +1,1 @@
+"""Channel adapters: one package per channel, each implementing a port of the hub."""

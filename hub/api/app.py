@@ -1,0 +1,79 @@
+"""The aiohttp application factory: middlewares, routes and what the app holds."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from hub.api import routes
+from hub.api.problems import problem_middleware
+from hub.domain.errors import Unauthenticated
+from hub.services.messagebus import MessageBus
+from hub.services.queries import Queries
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+@dataclass
+class ApiDeps:
+    """Everything the HTTP layer needs, handed over by the composition root."""
+
+    bus: MessageBus
+    queries: Queries
+    max_body_bytes: int = 1_048_576
+    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+    after_commit: Callable[[], None] = lambda: None
+
+
+DEPS = web.AppKey("deps", ApiDeps)
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/api/v1/openapi.json"})
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Give each request an id, bind it to the logs, and echo it back."""
+    rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    request["request_id"] = rid
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=rid)
+    try:
+        response = await handler(request)
+    finally:
+        structlog.contextvars.clear_contextvars()
+    response.headers["X-Request-ID"] = rid
+    return response
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every /api call carries an API key (Authorization: Bearer … or X-API-Key)."""
+    if request.path in PUBLIC_PATHS or not request.path.startswith("/api/"):
+        return await handler(request)
+    presented = request.headers.get("X-API-Key", "")
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        presented = auth[7:].strip()
+    if not presented:
+        raise Unauthenticated("send an API key: Authorization: Bearer <key>",
+                              field="Authorization")
+    caller = await request.app[DEPS].queries.authenticate(presented)
+    request["caller"] = caller
+    structlog.contextvars.bind_contextvars(org_id=caller.org_id, key_id=caller.key_id)
+    return await handler(request)
+
+
+def create_app(deps: ApiDeps) -> web.Application:
+    """Build the API application (no I/O happens here)."""
+    app = web.Application(
+        middlewares=[request_context, problem_middleware, authenticate],
+        # aiohttp's own limit is a backstop; read_json enforces the configured one first.
+        client_max_size=deps.max_body_bytes + 1024,
+    )
+    app[DEPS] = deps
+    routes.setup(app)
+    return app

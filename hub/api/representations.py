@@ -1,0 +1,61 @@
+"""How domain objects look in JSON responses (money and dates as strings)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from hub.domain.model import Confirmation, Engagement
+from hub.ports import HistoryEntry
+
+
+def _d(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def engagement(e: Engagement) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "name": e.name,
+        "reference": e.reference,
+        "client_org_id": e.client_org_id,
+        "period_start": _d(e.period_start),
+        "period_end": _d(e.period_end),
+        "created_at": _d(e.created_at),
+    }
+
+
+def confirmation(c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": c.id,
+        "engagement_id": c.engagement_id,
+        "letter_type": c.letter_type.value,
+        "mode": c.mode.value,
+        "letter_number": c.letter_number,
+        "as_of_date": _d(c.as_of_date),
+        "scope": c.scope,
+        "status": c.status.value,
+        "status_reason": c.status_reason,
+        "authorisation_due": _d(c.authorisation_due),
+        "reply_due": _d(c.reply_due),
+        "created_at": _d(c.created_at),
+        "updated_at": _d(c.updated_at),
+        "parent_id": c.parent_id,
+    }
+    if with_letter:
+        out["letter"] = c.letter
+    return out
+
+
+def history_entry(e: HistoryEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "seq": e.seq,
+        "event_type": e.event_type,
+        "at": _d(e.at),
+        "actor": e.actor,
+        "hash": e.hash,
+    }
+    for key in ("from_status", "to_status", "reason"):
+        if key in e.data:
+            out[key] = e.data[key]
+    return out

@@ -1,0 +1,206 @@
+"""HTTP routes of /api/v1: engagements, confirmations, history, cancel, health and OpenAPI."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from aiohttp import web
+
+import schemas
+from hub.api import representations as rep
+from hub.api.bodies import canonical_hash, read_json
+from hub.api.openapi import build_openapi
+from hub.domain import commands
+from hub.domain.errors import ValidationFailed
+from hub.domain.model import AmountLine, Caller, Status
+from hub.ports import ConfirmationFilter
+
+routes = web.RouteTableDef()
+MAX_LIMIT = 200
+
+
+def _deps(request: web.Request) -> Any:
+    from hub.api.app import DEPS
+
+    return request.app[DEPS]
+
+
+def _caller(request: web.Request) -> Caller:
+    caller: Caller = request["caller"]
+    return caller
+
+
+def _limit(request: web.Request) -> int:
+    raw = request.query.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
+    return int(raw)
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    checks = {}
+    for name, check in _deps(request).readiness.items():
+        try:
+            checks[name] = "ok" if await check() else "unreachable"
+        except Exception:  # a readiness probe reports, it does not raise
+            checks[name] = "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    server = f"{request.scheme}://{request.host}"
+    return web.json_response(build_openapi(server))
+
+
+@routes.post("/api/v1/engagements")
+async def create_engagement(request: web.Request) -> web.Response:
+    deps = _deps(request)
+    body = await read_json(request, "engagement_create", deps.max_body_bytes)
+    from datetime import date
+
+    engagement = await deps.bus.handle(
+        commands.CreateEngagement(
+            caller=_caller(request),
+            name=body["name"],
+            client_name=body["client"]["name"],
+            client_uscc=body["client"]["uscc"],
+            period_start=date.fromisoformat(body["period_start"]),
+            period_end=date.fromisoformat(body["period_end"]),
+            reference=body.get("reference"),
+        )
+    )
+    deps.after_commit()
+    return web.json_response(
+        rep.engagement(engagement), status=201,
+        headers={"Location": f"/api/v1/engagements/{engagement.id}"},
+    )
+
+
+@routes.get("/api/v1/engagements")
+async def list_engagements(request: web.Request) -> web.Response:
+    items = await _deps(request).queries.engagements(
+        _caller(request), _limit(request), request.query.get("cursor")
+    )
+    return web.json_response({"items": [rep.engagement(e) for e in items]})
+
+
+@routes.get("/api/v1/engagements/{id}")
+async def get_engagement(request: web.Request) -> web.Response:
+    e = await _deps(request).queries.engagement(_caller(request), request.match_info["id"])
+    return web.json_response(rep.engagement(e))
+
+
+def _amounts(body: dict[str, Any]) -> list[AmountLine]:
+    prefix = "/letter"
+    return [
+        AmountLine(pointer=pointer.removeprefix(prefix), amount=amount, currency=currency)
+        for pointer, amount, currency in schemas.money_values("confirmation_request", body)
+    ]
+
+
+@routes.post("/api/v1/confirmations")
+async def submit_confirmation(request: web.Request) -> web.Response:
+    deps = _deps(request)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 200:
+        raise ValidationFailed("Idempotency-Key must be 1–200 characters",
+                               field="Idempotency-Key")
+    body = await read_json(request, "confirmation_request", deps.max_body_bytes)
+    result = await deps.bus.handle(
+        commands.SubmitConfirmation(
+            caller=_caller(request),
+            engagement_id=body["engagement_id"],
+            letter_type=body["letter_type"],
+            letter=body["letter"],
+            request_hash=canonical_hash(body),
+            scope=body.get("scope", "all"),
+            parent_id=body.get("parent_id"),
+            idempotency_key=key,
+            amounts=_amounts(body),
+        )
+    )
+    c = result.confirmation
+    headers = {"Location": f"/api/v1/confirmations/{c.id}"}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    else:
+        deps.after_commit()
+    return web.json_response(
+        rep.confirmation(c), status=200 if result.replayed else 201, headers=headers
+    )
+
+
+def _status_filter(request: web.Request) -> Status | None:
+    raw = request.query.get("status")
+    if raw is None:
+        return None
+    try:
+        return Status(raw)
+    except ValueError as e:
+        allowed = ", ".join(s.value for s in Status)
+        raise ValidationFailed(f"unknown status {raw!r}; one of {allowed}", field="status") from e
+
+
+@routes.get("/api/v1/confirmations")
+async def list_confirmations(request: web.Request) -> web.Response:
+    cursor = request.query.get("cursor")
+    if cursor is not None:
+        try:
+            base64.urlsafe_b64decode(cursor.encode() + b"==")
+        except ValueError as e:
+            raise ValidationFailed("cursor is not one this API issued", field="cursor") from e
+    flt = ConfirmationFilter(
+        engagement_id=request.query.get("engagement_id"),
+        status=_status_filter(request),
+        limit=_limit(request),
+        cursor=cursor,
+    )
+    page = await _deps(request).queries.confirmations(_caller(request), flt)
+    return web.json_response(
+        {"items": [rep.confirmation(c, with_letter=False) for c in page.items],
+         "next_cursor": page.next_cursor}
+    )
+
+
+@routes.get("/api/v1/confirmations/{id}")
+async def get_confirmation(request: web.Request) -> web.Response:
+    c = await _deps(request).queries.confirmation(_caller(request), request.match_info["id"])
+    return web.json_response(rep.confirmation(c))
+
+
+@routes.get("/api/v1/confirmations/{id}/history")
+async def confirmation_history(request: web.Request) -> web.Response:
+    entries = await _deps(request).queries.history(_caller(request), request.match_info["id"])
+    return web.json_response({"items": [rep.history_entry(e) for e in entries]})
+
+
+@routes.post("/api/v1/confirmations/{id}/cancel")
+async def cancel_confirmation(request: web.Request) -> web.Response:
+    deps = _deps(request)
+    reason = None
+    if request.can_read_body:
+        body = await read_json(request, "cancel_request", deps.max_body_bytes)
+        reason = body.get("reason")
+    c = await deps.bus.handle(
+        commands.CancelConfirmation(
+            caller=_caller(request), confirmation_id=request.match_info["id"], reason=reason
+        )
+    )
+    deps.after_commit()
+    return web.json_response(rep.confirmation(c))
+
+
+def setup(app: web.Application) -> None:
+    app.add_routes(routes)

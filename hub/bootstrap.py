@@ -1,0 +1,102 @@
+"""The composition root: the only module that knows every concrete class."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub.api import ApiDeps
+from hub.calendar_data import prc_calendar
+from hub.domain.calendar import WorkingDayCalendar
+from hub.ports import Broker, Clock, SystemClock, UnitOfWorkFactory
+from hub.services.handlers import Deps
+from hub.services.messagebus import MessageBus
+from hub.services.queries import Queries
+from hub.settings import Settings
+
+
+@dataclass
+class Container:
+    """The wired object graph of one process. Building it opens no connection."""
+
+    settings: Settings
+    clock: Clock
+    calendar: WorkingDayCalendar
+    engine: AsyncEngine
+    uow_factory: UnitOfWorkFactory
+    bus: MessageBus
+    queries: Queries
+    _broker: Broker | None = field(default=None, repr=False)
+
+    @property
+    def broker(self) -> Broker:
+        if self._broker is None:
+            from hub.messaging.factory import create_broker
+
+            self._broker = create_broker(self.settings)
+        return self._broker
+
+    def outbox_store(self) -> Any:
+        from hub.db.outbox import SqlAlchemyOutboxStore
+
+        return SqlAlchemyOutboxStore(self.engine)
+
+    def parking_store(self) -> Any:
+        from hub.db.outbox import SqlAlchemyParkingStore
+
+        return SqlAlchemyParkingStore(self.engine, self.clock)
+
+    def api_deps(self, after_commit: Any = None) -> ApiDeps:
+        return ApiDeps(
+            bus=self.bus,
+            queries=self.queries,
+            max_body_bytes=self.settings.max_body_bytes,
+            readiness={"database": self.ping_database, "broker": self.broker.ping},
+            after_commit=after_commit or (lambda: None),
+        )
+
+    async def ping_database(self) -> bool:
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def close(self) -> None:
+        if self._broker is not None:
+            await self._broker.close()
+        await self.engine.dispose()
+
+
+def build(settings: Settings, *, clock: Clock | None = None) -> Container:
+    """Wire the hub for these settings."""
+    from hub.db.engine import create_engine
+    from hub.db.uow import uow_factory
+
+    clock = clock or SystemClock()
+    calendar = prc_calendar()
+    engine = create_engine(settings.database_url)
+    factory = uow_factory(engine, clock)
+    deps = Deps(
+        clock=clock,
+        calendar=calendar,
+        authorisation_window_working_days=settings.authorisation_window_working_days,
+    )
+    return Container(
+        settings=settings,
+        clock=clock,
+        calendar=calendar,
+        engine=engine,
+        uow_factory=factory,
+        bus=MessageBus(factory, deps),
+        queries=Queries(factory),
+    )
+
+
+def holder_id() -> str:
+    """Identifies this process in outbox leases."""
+    return f"{socket.gethostname()}:{os.getpid()}"

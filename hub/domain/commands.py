@@ -1,0 +1,74 @@
+"""Commands: imperative requests handled by exactly one service handler each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hub.domain.model import AmountLine, Caller
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base of every command."""
+
+
+@dataclass(frozen=True)
+class CreateOrganisation(Command):
+    kind: str
+    name: str
+    uscc: str
+    actor: str = "cli"
+
+
+@dataclass(frozen=True)
+class CreateApiKey(Command):
+    org_id: str
+    role: str
+    actor: str = "cli"
+
+
+@dataclass(frozen=True)
+class CreateEngagement(Command):
+    caller: Caller
+    name: str
+    client_name: str
+    client_uscc: str
+    period_start: date
+    period_end: date
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmitConfirmation(Command):
+    caller: Caller
+    engagement_id: str
+    letter_type: str
+    letter: dict[str, Any]
+    request_hash: str
+    scope: str = "all"
+    parent_id: str | None = None
+    idempotency_key: str | None = None
+    amounts: list[AmountLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CancelConfirmation(Command):
+    caller: Caller
+    confirmation_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestAuthorisation(Command):
+    """Sent by the jobs worker when a submitted request reaches it."""
+
+    confirmation_id: str
+
+
+@dataclass(frozen=True)
+class ExpireAuthorisations(Command):
+    """Sent by the scheduler: expire requests whose authorisation window has passed."""
+
+    limit: int = 500

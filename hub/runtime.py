@@ -1,0 +1,135 @@
+"""Runs the hub's processes (api, relay, worker, scheduler, or all in one) until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from hub.api import create_app
+from hub.bootstrap import Container, holder_id
+from hub.domain import commands
+from hub.domain.errors import HubError
+
+log = structlog.get_logger(__name__)
+
+ROLES = ("api", "relay", "worker", "scheduler")
+
+
+class Runtime:
+    """Owns every background task of a process; `stop()` drains them in order."""
+
+    def __init__(self, container: Container, roles: Iterable[str]) -> None:
+        self.c = container
+        self.roles = set(roles)
+        unknown = self.roles - set(ROLES)
+        if unknown:
+            raise HubError(f"unknown process role(s): {', '.join(sorted(unknown))}")
+        moving = self.roles & {"relay", "worker"}
+        if container.settings.embedded_broker and moving and moving != {"relay", "worker"}:
+            raise HubError(
+                "the embedded broker lives inside one process: run `hub serve`, "
+                "or set HUB_BROKER_URL to RabbitMQ to run relay and worker apart"
+            )
+        self.relay: Any = None
+        self.consumers: list[Any] = []
+        self.runner: web.AppRunner | None = None
+        self.scheduler_task: asyncio.Task[None] | None = None
+        self.bound_port: int | None = None
+
+    async def start(self, host: str | None = None, port: int | None = None) -> None:
+        s = self.c.settings
+        if self.roles & {"relay", "worker"}:
+            await self.c.broker.connect()
+        if "worker" in self.roles:
+            from hub.messaging.consumer import Consumer
+            from hub.services.workers import jobs_handler
+
+            consumer = Consumer(
+                name="hub.jobs",
+                queue="hub.jobs",
+                handler=jobs_handler(self.c.bus),
+                broker=self.c.broker,
+                uow_factory=self.c.uow_factory,
+                parking=self.c.parking_store(),
+                settings=s,
+            )
+            await consumer.start()
+            self.consumers.append(consumer)
+        if "relay" in self.roles:
+            from hub.messaging.relay import Relay
+
+            self.relay = Relay(self.c.outbox_store(), self.c.broker, s, holder_id())
+            await self.relay.start()
+        if "scheduler" in self.roles:
+            self.scheduler_task = asyncio.create_task(self._schedule(), name="scheduler")
+        if "api" in self.roles:
+            wake = self.relay.wake if self.relay is not None else None
+            app = create_app(self.c.api_deps(after_commit=wake))
+            self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await self.runner.setup()
+            bind_port = s.api_port if port is None else port
+            site = web.TCPSite(self.runner, host or s.api_host, bind_port)
+            await site.start()
+            server = getattr(site, "_server", None)
+            sockets = getattr(server, "sockets", None) or []
+            self.bound_port = sockets[0].getsockname()[1] if sockets else port
+            log.info("api_listening", host=host or s.api_host, port=self.bound_port)
+        log.info("hub_started", roles=sorted(self.roles), broker=_safe_url(s.broker_url),
+                 database=_safe_url(s.database_url))
+
+    async def _schedule(self) -> None:
+        interval = self.c.settings.scheduler_interval_seconds
+        while True:
+            try:
+                expired = await self.c.bus.handle(commands.ExpireAuthorisations())
+                if expired:
+                    log.info("authorisations_expired", count=len(expired))
+            except Exception:
+                log.exception("scheduler_round_failed")
+            await asyncio.sleep(interval)
+
+    async def stop(self) -> None:
+        """Stop taking work, finish what is in flight, release connections."""
+        log.info("hub_stopping")
+        if self.runner is not None:
+            await self.runner.cleanup()
+        if self.scheduler_task is not None:
+            self.scheduler_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.scheduler_task
+        for consumer in self.consumers:
+            await consumer.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        await self.c.close()
+        log.info("hub_stopped")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+async def run_until_signalled(runtime: Runtime, **start_kwargs: Any) -> None:
+    """Start, wait for SIGTERM or SIGINT, then stop gracefully."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start(**start_kwargs)
+    try:
+        await stop.wait()
+    finally:
+        await runtime.stop()

@@ -1,0 +1,33 @@
+"""API keys: generation and constant-time verification; only a hash is ever stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+PREFIX = "hub"
+
+
+def new_key() -> tuple[str, str, str]:
+    """Return (key_id, full key to show once, hash of the secret to store)."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    return key_id, f"{PREFIX}_{key_id}_{secret}", hash_secret(secret)
+
+
+def hash_secret(secret: str) -> str:
+    # The secret has 256 bits of entropy, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_key(presented: str) -> tuple[str, str] | None:
+    """Split a presented key into (key_id, secret), or None when it is not of our shape."""
+    parts = presented.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def secret_matches(secret: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), stored_hash)

@@ -1,0 +1,290 @@
+"""Command handlers: each does its work inside the unit of work it is given; the bus commits."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import structlog
+
+from hub.domain import commands, events
+from hub.domain.calendar import WorkingDayCalendar
+from hub.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hub.domain.model import (
+    ROLE_ORG_KINDS,
+    Caller,
+    Confirmation,
+    Engagement,
+    LetterType,
+    Mode,
+    Organisation,
+    OrgKind,
+    Role,
+    Status,
+)
+from hub.domain.uscc import validate_uscc
+from hub.ports import SYSTEM_ACTOR, ApiKeyRecord, Clock, UnitOfWork
+from hub.services import apikeys
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What handlers need besides the unit of work."""
+
+    clock: Clock
+    calendar: WorkingDayCalendar
+    authorisation_window_working_days: int = 10
+
+
+@dataclass(frozen=True)
+class Submitted:
+    confirmation: Confirmation
+    replayed: bool
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _require_firm(caller: Caller) -> None:
+    if not caller.is_firm:
+        raise Forbidden("only a firm's firm_admin or auditor key may do this")
+
+
+def _parse_date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as e:
+        raise ValidationFailed(f"{value!r} is not an ISO 8601 date", field=field) from e
+
+
+async def create_organisation(
+    cmd: commands.CreateOrganisation, uow: UnitOfWork, deps: Deps
+) -> Organisation:
+    try:
+        kind = OrgKind(cmd.kind)
+    except ValueError as e:
+        raise ValidationFailed(f"unknown organisation kind {cmd.kind!r}", field="kind") from e
+    validate_uscc(cmd.uscc, field="uscc")
+    if await uow.organisations.by_uscc(cmd.uscc):
+        raise Conflict(f"an organisation with 统一社会信用代码 {cmd.uscc} exists", field="uscc")
+    org = Organisation(
+        id=_new_id(), kind=kind, name=cmd.name.strip(), uscc=cmd.uscc, created_at=deps.clock.now()
+    )
+    await uow.organisations.add(org)
+    uow.record(
+        events.OrganisationCreated(
+            at=org.created_at, actor=cmd.actor, org_id=org.id, kind=kind.value,
+            org_name=org.name, uscc=org.uscc,
+        )
+    )
+    return org
+
+
+async def create_api_key(
+    cmd: commands.CreateApiKey, uow: UnitOfWork, deps: Deps
+) -> tuple[ApiKeyRecord, str]:
+    try:
+        role = Role(cmd.role)
+    except ValueError as e:
+        raise ValidationFailed(f"unknown role {cmd.role!r}", field="role") from e
+    org = await uow.organisations.get(cmd.org_id)
+    if org is None:
+        raise NotFound(f"no organisation {cmd.org_id}", field="org")
+    if org.kind not in ROLE_ORG_KINDS[role]:
+        allowed = ", ".join(sorted(k.value for k in ROLE_ORG_KINDS[role]))
+        raise ValidationFailed(
+            f"role {role.value} belongs to a {allowed} organisation, not a {org.kind.value}",
+            field="role",
+        )
+    key_id, full_key, secret_hash = apikeys.new_key()
+    record = ApiKeyRecord(
+        id=key_id, org_id=org.id, role=role, secret_hash=secret_hash, created_at=deps.clock.now()
+    )
+    await uow.api_keys.add(record)
+    uow.record(
+        events.ApiKeyCreated(
+            at=record.created_at, actor=cmd.actor, key_id=key_id, org_id=org.id, role=role.value
+        )
+    )
+    return record, full_key
+
+
+async def create_engagement(
+    cmd: commands.CreateEngagement, uow: UnitOfWork, deps: Deps
+) -> Engagement:
+    _require_firm(cmd.caller)
+    validate_uscc(cmd.client_uscc, field="/client/uscc")
+    client = await uow.organisations.by_uscc(cmd.client_uscc)
+    now = deps.clock.now()
+    if client is None:
+        client = Organisation(
+            id=_new_id(), kind=OrgKind.COMPANY, name=cmd.client_name.strip(),
+            uscc=cmd.client_uscc, created_at=now,
+        )
+        await uow.organisations.add(client)
+        uow.record(
+            events.OrganisationCreated(
+                at=now, actor=cmd.caller.actor, org_id=client.id, kind=client.kind.value,
+                org_name=client.name, uscc=client.uscc,
+            )
+        )
+    elif client.kind is not OrgKind.COMPANY:
+        raise ValidationFailed(
+            f"统一社会信用代码 {cmd.client_uscc} belongs to a {client.kind.value}, "
+            "not to a company that can be audited",
+            field="/client/uscc",
+        )
+    engagement = Engagement(
+        id=_new_id(), firm_org_id=cmd.caller.org_id, client_org_id=client.id,
+        name=cmd.name.strip(), period_start=cmd.period_start, period_end=cmd.period_end,
+        created_at=now, reference=cmd.reference,
+    )
+    await uow.engagements.add(engagement)
+    uow.record(
+        events.EngagementCreated(
+            at=now, actor=cmd.caller.actor, engagement_id=engagement.id,
+            firm_org_id=engagement.firm_org_id, client_org_id=client.id,
+        )
+    )
+    return engagement
+
+
+def business_key(
+    engagement_id: str, responder_org_id: str, as_of: date, letter_type: str, scope: str
+) -> str:
+    """The key that stops the same letter being sent twice (DESIGN: reliability rules)."""
+    raw = "|".join((engagement_id, responder_org_id, as_of.isoformat(), letter_type, scope))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def submit_confirmation(
+    cmd: commands.SubmitConfirmation, uow: UnitOfWork, deps: Deps
+) -> Submitted:
+    _require_firm(cmd.caller)
+    caller = cmd.caller
+    if cmd.idempotency_key:
+        existing = await uow.confirmations.by_idempotency_key(caller.org_id, cmd.idempotency_key)
+        if existing is not None:
+            if existing.request_hash != cmd.request_hash:
+                raise Conflict(
+                    "this Idempotency-Key was used with a different body",
+                    field="Idempotency-Key",
+                )
+            return Submitted(existing, replayed=True)
+    engagement = await uow.engagements.get(cmd.engagement_id, caller)
+    if engagement is None:
+        raise ValidationFailed(
+            f"no engagement {cmd.engagement_id} of this firm", field="/engagement_id"
+        )
+    try:
+        letter_type = LetterType(cmd.letter_type)
+    except ValueError as e:
+        raise ValidationFailed(
+            f"unknown letter type {cmd.letter_type!r}", field="/letter_type"
+        ) from e
+    letter = cmd.letter
+    mode = Mode(letter.get("mode", Mode.POSITIVE.value))
+    responder_uscc = validate_uscc(
+        letter.get("responder", {}).get("uscc", ""), field="/letter/responder/uscc"
+    )
+    responder = await uow.organisations.by_uscc(responder_uscc)
+    if responder is None or responder.kind is not letter_type.responder_kind:
+        raise ValidationFailed(
+            f"no registered {letter_type.responder_kind.value} with 统一社会信用代码 "
+            f"{responder_uscc}",
+            field="/letter/responder/uscc",
+        )
+    if responder.id == engagement.client_org_id:
+        raise ValidationFailed(
+            "the responder cannot be the audited entity itself", field="/letter/responder/uscc"
+        )
+    as_of = _parse_date(letter.get("as_of_date", ""), "/letter/as_of_date")
+    if cmd.parent_id is not None:
+        parent = await uow.confirmations.get(cmd.parent_id, caller)
+        if parent is None:
+            raise ValidationFailed(f"no confirmation {cmd.parent_id}", field="/parent_id")
+    now = deps.clock.now()
+    confirmation = Confirmation.submit(
+        actor=caller.actor,
+        id=_new_id(),
+        firm_org_id=caller.org_id,
+        engagement_id=engagement.id,
+        client_org_id=engagement.client_org_id,
+        responder_org_id=responder.id,
+        letter_type=letter_type,
+        mode=mode,
+        letter_number=letter["letter_number"],
+        as_of_date=as_of,
+        letter=letter,
+        business_key=business_key(
+            engagement.id, responder.id, as_of, letter_type.value, cmd.scope
+        ),
+        created_at=now,
+        idempotency_key=cmd.idempotency_key,
+        request_hash=cmd.request_hash,
+        scope=cmd.scope,
+        parent_id=cmd.parent_id,
+        amounts=list(cmd.amounts),
+    )
+    await uow.confirmations.add(confirmation)
+    return Submitted(confirmation, replayed=False)
+
+
+async def cancel_confirmation(
+    cmd: commands.CancelConfirmation, uow: UnitOfWork, deps: Deps
+) -> Confirmation:
+    _require_firm(cmd.caller)
+    c = await uow.confirmations.get(cmd.confirmation_id, cmd.caller, for_update=True)
+    if c is None:
+        raise NotFound("no such confirmation")
+    c.cancel(at=deps.clock.now(), actor=cmd.caller.actor, reason=cmd.reason)
+    return c
+
+
+async def request_authorisation(
+    cmd: commands.RequestAuthorisation, uow: UnitOfWork, deps: Deps
+) -> Confirmation | None:
+    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
+    if c is None:
+        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    if c.status is not Status.DRAFT:
+        # Cancelled (or otherwise moved on) before the worker reached it: nothing to do.
+        log.info("authorisation_not_requested", confirmation_id=c.id, status=c.status.value)
+        return None
+    due = deps.calendar.add_working_days(
+        deps.clock.today(), deps.authorisation_window_working_days
+    )
+    c.request_authorisation(due=due, at=deps.clock.now(), actor=SYSTEM_ACTOR)
+    return c
+
+
+async def expire_authorisations(
+    cmd: commands.ExpireAuthorisations, uow: UnitOfWork, deps: Deps
+) -> list[str]:
+    today = deps.clock.today()
+    expired = []
+    for cid in await uow.confirmations.due_for_expiry(today, cmd.limit):
+        c = await uow.confirmations.get(cid, None, for_update=True)
+        if c and c.expire_authorisation(today=today, at=deps.clock.now(), actor=SYSTEM_ACTOR):
+            expired.append(c.id)
+    return expired
+
+
+Handler = Callable[[Any, UnitOfWork, Deps], Awaitable[Any]]
+
+HANDLERS: dict[type[commands.Command], Handler] = {
+    commands.CreateOrganisation: create_organisation,
+    commands.CreateApiKey: create_api_key,
+    commands.CreateEngagement: create_engagement,
+    commands.SubmitConfirmation: submit_confirmation,
+    commands.CancelConfirmation: cancel_confirmation,
+    commands.RequestAuthorisation: request_authorisation,
+    commands.ExpireAuthorisations: expire_authorisations,
+}

@@ -1,0 +1,64 @@
+"""Read-side use cases: authentication and tenant-scoped lookups."""
+
+from __future__ import annotations
+
+from hub.domain.errors import NotFound, Unauthenticated
+from hub.domain.model import Caller, Confirmation, Engagement
+from hub.ports import ConfirmationFilter, HistoryEntry, Page, UnitOfWorkFactory
+from hub.services import apikeys
+
+
+class Queries:
+    """Reads that need no command: every one is scoped to the caller's organisation."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self.uow_factory = uow_factory
+
+    async def authenticate(self, presented: str) -> Caller:
+        parts = apikeys.split_key(presented)
+        if parts is None:
+            raise Unauthenticated("malformed API key")
+        key_id, secret = parts
+        async with self.uow_factory() as uow:
+            record = await uow.api_keys.get(key_id)
+            if (
+                record is None
+                or record.revoked_at is not None
+                or not apikeys.secret_matches(secret, record.secret_hash)
+            ):
+                raise Unauthenticated("unknown or revoked API key")
+            org = await uow.organisations.get(record.org_id)
+            if org is None:
+                raise Unauthenticated("the key's organisation no longer exists")
+            return Caller(org_id=org.id, org_kind=org.kind, role=record.role, key_id=record.id)
+
+    async def engagement(self, caller: Caller, engagement_id: str) -> Engagement:
+        async with self.uow_factory() as uow:
+            e = await uow.engagements.get(engagement_id, caller)
+        if e is None:
+            raise NotFound("no such engagement")
+        return e
+
+    async def engagements(
+        self, caller: Caller, limit: int, cursor: str | None
+    ) -> list[Engagement]:
+        async with self.uow_factory() as uow:
+            return await uow.engagements.list(caller, limit, cursor)
+
+    async def confirmation(self, caller: Caller, confirmation_id: str) -> Confirmation:
+        async with self.uow_factory() as uow:
+            c = await uow.confirmations.get(confirmation_id, caller)
+        if c is None:
+            raise NotFound("no such confirmation")
+        return c
+
+    async def confirmations(self, caller: Caller, flt: ConfirmationFilter) -> Page:
+        async with self.uow_factory() as uow:
+            return await uow.confirmations.list(caller, flt)
+
+    async def history(self, caller: Caller, confirmation_id: str) -> list[HistoryEntry]:
+        async with self.uow_factory() as uow:
+            c = await uow.confirmations.get(confirmation_id, caller)
+            if c is None:
+                raise NotFound("no such confirmation")
+            return await uow.confirmations.history(confirmation_id)

@@ -1,0 +1,1 @@
+"""Signing: keys, certificates, PAdES signatures and their validation (a leaf library)."""
