@@ -69,7 +69,7 @@ class Firm:
     def letter(self, letter_type: str, **changes: Any) -> dict[str, Any]:
         body = copy.deepcopy(schemas.example(f"confirmation_request.{letter_type}"))
         body["engagement_id"] = self.engagement_id
-        org_id, uscc = self.bank if letter_type.startswith("bank_") else self.counterparty
+        _, uscc = self.bank if letter_type.startswith("bank_") else self.counterparty
         body["letter"]["responder"]["uscc"] = uscc
         body["letter"]["letter_number"] = unique("LN").upper().replace("_", "-")
         body.update(changes)

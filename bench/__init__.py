@@ -1,0 +1,1 @@
+"""Benchmarks: throughput and ratios printed as tables (never timed assertions in tests)."""
