@@ -55,7 +55,7 @@ def uscc() -> str:
     import random
 
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    return make_uscc("9131000" + "".join(random.choice(alphabet) for _ in range(10)))
+    return make_uscc("91310000" + "".join(random.choice(alphabet) for _ in range(9)))
 
 
 def free_port() -> int:

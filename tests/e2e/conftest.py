@@ -24,13 +24,12 @@ LETTER_TYPES = (
 )
 
 
-def new_uscc(prefix: str = "9131000") -> str:
-    """A fresh, valid 统一社会信用代码."""
+def new_uscc(region: str = "310000") -> str:
+    """A fresh, valid 统一社会信用代码 (91 = enterprise, a six-digit region code)."""
     import random
 
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    tail = "".join(random.choice(alphabet) for _ in range(17 - len(prefix)))
-    return make_uscc(prefix + tail)
+    return make_uscc("91" + region + "".join(random.choice(alphabet) for _ in range(9)))
 
 
 @dataclass
@@ -106,7 +105,7 @@ async def make_firm(hub: Hub) -> Firm:
     async with hub.client(key) as http:
         resp = await http.post("/api/v1/engagements", json={
             "name": "2025年度审计", "client": {"name": "北京堃喆昇科技有限公司",
-                                              "uscc": new_uscc("9111010")},
+                                              "uscc": new_uscc("110105")},
             "period_start": "2025-01-01", "period_end": "2025-12-31",
         })
         assert resp.status == 201, await resp.text()
