@@ -1,0 +1,332 @@
+"""The confirmation repository: row mapping, tenant scoping, pagination, optimistic updates."""
+
+from __future__ import annotations
+
+import builtins
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from hub.db import eventlog
+from hub.db._support import (
+    after_cursor,
+    check_limit,
+    confirmation_scope,
+    encode_cursor,
+    unique_violation,
+)
+from hub.db.repositories import Session
+from hub.db.tables import confirmation_amounts, confirmations
+from hub.db.types import to_money
+from hub.domain import events
+from hub.domain.errors import Conflict, DuplicateIdempotencyKey, ValidationFailed
+from hub.domain.model import (
+    ACTIVE,
+    AmountLine,
+    Caller,
+    Confirmation,
+    LetterType,
+    Mode,
+    Status,
+)
+from hub.ports import ConfirmationFilter, HistoryEntry, Page
+
+
+def _values(c: Confirmation) -> dict[str, Any]:
+    """Every column but id, as the row should now hold it."""
+    return {
+        "firm_org_id": c.firm_org_id,
+        "engagement_id": c.engagement_id,
+        "client_org_id": c.client_org_id,
+        "responder_org_id": c.responder_org_id,
+        "letter_type": c.letter_type.value,
+        "mode": c.mode.value,
+        "letter_number": c.letter_number,
+        "as_of_date": c.as_of_date,
+        "scope": c.scope,
+        "letter": c.letter,
+        "business_key": c.business_key,
+        "active_business_key": c.business_key if c.status in ACTIVE else None,
+        "status": c.status.value,
+        "status_reason": c.status_reason,
+        "authorisation_due": c.authorisation_due,
+        "reply_due": c.reply_due,
+        "idempotency_key": c.idempotency_key,
+        "request_hash": c.request_hash,
+        "parent_id": c.parent_id,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at or c.created_at,
+        "version": c.version,
+    }
+
+
+def _amount_rows(c: Confirmation) -> list[dict[str, Any]]:
+    rows = []
+    for line in c.amounts:
+        try:
+            amount = to_money(line.amount)
+        except ValidationFailed as e:
+            raise ValidationFailed(e.message, field=f"/letter{line.pointer}") from e
+        rows.append({
+            "confirmation_id": c.id, "pointer": line.pointer, "currency": line.currency,
+            "amount": amount,
+        })
+    return rows
+
+
+def _confirmation(row: Row[Any], amounts: list[AmountLine]) -> Confirmation:
+    return Confirmation(
+        id=row.id,
+        firm_org_id=row.firm_org_id,
+        engagement_id=row.engagement_id,
+        client_org_id=row.client_org_id,
+        responder_org_id=row.responder_org_id,
+        letter_type=LetterType(row.letter_type),
+        mode=Mode(row.mode),
+        letter_number=row.letter_number,
+        as_of_date=row.as_of_date,
+        letter=row.letter,
+        business_key=row.business_key,
+        created_at=row.created_at,
+        status=Status(row.status),
+        updated_at=row.updated_at,
+        authorisation_due=row.authorisation_due,
+        reply_due=row.reply_due,
+        status_reason=row.status_reason,
+        idempotency_key=row.idempotency_key,
+        request_hash=row.request_hash,
+        scope=row.scope,
+        parent_id=row.parent_id,
+        amounts=amounts,
+        version=row.version,
+    )
+
+
+def _duplicate_key() -> DuplicateIdempotencyKey:
+    return DuplicateIdempotencyKey(
+        "this Idempotency-Key was already used for another confirmation of this firm",
+        field="Idempotency-Key",
+    )
+
+
+def _insert_conflict(error: IntegrityError, c: Confirmation) -> Conflict | None:
+    message = unique_violation(error)
+    if message is None:
+        return None
+    if "idempotency_key" in message:
+        return _duplicate_key()
+    if "letter_number" in message:
+        return Conflict(
+            f"letter number (函证编号) {c.letter_number} is already used by another "
+            "confirmation of this firm",
+            field="/letter/letter_number",
+        )
+    if "business_key" in message:
+        return Conflict(
+            "an active confirmation with the same engagement, responder, 函证基准日, letter "
+            "type and scope exists; cancel it first, or change the scope",
+            field="/letter",
+        )
+    return Conflict(f"confirmation {c.id} exists", field="id")
+
+
+@dataclass
+class _Tracked:
+    confirmation: Confirmation
+    values: dict[str, Any]
+    amounts: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, c: Confirmation) -> _Tracked:
+        return cls(c, copy.deepcopy(_values(c)), _amount_rows(c))
+
+    @property
+    def version(self) -> int:
+        return int(self.values["version"])
+
+
+class SqlAlchemyConfirmationRepository:
+    """Tracks every confirmation it adds or loads; the unit of work flushes them at commit."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._tracked: dict[str, _Tracked] = {}
+
+    # ------------------------------------------------------------------ writes
+
+    async def add(self, confirmation: Confirmation) -> None:
+        """Insert now; Conflict (DuplicateIdempotencyKey for a reused key) names the field."""
+        c = confirmation
+        amounts = _amount_rows(c)
+        values = {"id": c.id, **_values(c)}
+        try:
+            async with self._s.conn.begin_nested():
+                await self._s.conn.execute(insert(confirmations).values(values))
+                if amounts:
+                    await self._s.conn.execute(insert(confirmation_amounts), amounts)
+        except IntegrityError as e:
+            conflict = _insert_conflict(e, c)
+            if conflict is None:
+                raise
+            if c.idempotency_key and not isinstance(conflict, DuplicateIdempotencyKey):
+                # A retry racing its original collides on every key at once, and the database
+                # reports just one of them (PostgreSQL may pick the business key): say it was
+                # the Idempotency-Key if it was, so the caller can answer with the original.
+                if await self._idempotency_key_taken(c.firm_org_id, c.idempotency_key):
+                    conflict = _duplicate_key()
+            raise conflict from e
+        self._tracked[c.id] = _Tracked.of(c)
+
+    async def _idempotency_key_taken(self, firm_org_id: str, key: str) -> bool:
+        found = await self._s.conn.execute(
+            select(confirmations.c.id).where(
+                confirmations.c.firm_org_id == firm_org_id,
+                confirmations.c.idempotency_key == key,
+            )
+        )
+        return found.first() is not None
+
+    async def flush(self) -> None:
+        """Write every changed tracked confirmation, refusing if another writer got there first.
+
+        The UPDATE matches the version that was read; if no row matches, someone committed a
+        change in between (a lost race), and this unit of work must not overwrite it.
+        """
+        conn = self._s.conn
+        for cid, tracked in self._tracked.items():
+            c = tracked.confirmation
+            amounts = _amount_rows(c)
+            values = _values(c)
+            if values == tracked.values and amounts == tracked.amounts:
+                continue
+            values["version"] = max(c.version, tracked.version + 1)
+            try:
+                result = await conn.execute(
+                    update(confirmations)
+                    .where(confirmations.c.id == cid, confirmations.c.version == tracked.version)
+                    .values(values)
+                )
+            except IntegrityError as e:
+                conflict = _insert_conflict(e, c)
+                if conflict is None:
+                    raise
+                raise conflict from e
+            if result.rowcount != 1:
+                raise Conflict(
+                    f"confirmation {cid} was changed by another request after it was read; "
+                    "nothing was saved, try again"
+                )
+            if amounts != tracked.amounts:
+                await conn.execute(
+                    delete(confirmation_amounts).where(
+                        confirmation_amounts.c.confirmation_id == cid
+                    )
+                )
+                if amounts:
+                    await conn.execute(insert(confirmation_amounts), amounts)
+            c.version = values["version"]
+
+    def collect_events(self) -> builtins.list[events.Event]:
+        return [e for t in self._tracked.values() for e in t.confirmation.take_events()]
+
+    def committed(self) -> None:
+        """What is tracked is now what the database holds."""
+        self._tracked = {cid: _Tracked.of(t.confirmation) for cid, t in self._tracked.items()}
+
+    def forget(self) -> None:
+        self._tracked.clear()
+
+    # ------------------------------------------------------------------ reads
+
+    async def get(
+        self, confirmation_id: str, caller: Caller | None, *, for_update: bool = False
+    ) -> Confirmation | None:
+        """One confirmation, or None when absent or outside the caller's organisation.
+
+        `for_update` locks the row until the transaction ends (SELECT … FOR UPDATE on
+        PostgreSQL; SQLite's IMMEDIATE write transactions already exclude other writers).
+        """
+        query = select(confirmations).where(confirmations.c.id == confirmation_id)
+        if caller is not None:
+            query = query.where(confirmation_scope(confirmations, caller))
+        if for_update and self._s.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        found = await self._load(query)
+        return found[0] if found else None
+
+    async def by_idempotency_key(self, firm_org_id: str, key: str) -> Confirmation | None:
+        found = await self._load(
+            select(confirmations).where(
+                confirmations.c.firm_org_id == firm_org_id,
+                confirmations.c.idempotency_key == key,
+            )
+        )
+        return found[0] if found else None
+
+    async def list(self, caller: Caller, flt: ConfirmationFilter) -> Page:
+        """The caller's confirmations in (created_at, id) order, one page after `flt.cursor`."""
+        limit = check_limit(flt.limit)
+        query = (
+            select(confirmations)
+            .where(confirmation_scope(confirmations, caller))
+            .order_by(confirmations.c.created_at, confirmations.c.id)
+            .limit(limit + 1)
+        )
+        if flt.engagement_id is not None:
+            query = query.where(confirmations.c.engagement_id == flt.engagement_id)
+        if flt.status is not None:
+            query = query.where(confirmations.c.status == flt.status.value)
+        after = after_cursor(confirmations, flt.cursor)
+        if after is not None:
+            query = query.where(after)
+        items = await self._load(query)
+        if len(items) <= limit:
+            return Page(items=items, next_cursor=None)
+        items = items[:limit]
+        return Page(items=items, next_cursor=encode_cursor(items[-1].created_at, items[-1].id))
+
+    async def due_for_expiry(self, today: date, limit: int) -> Sequence[str]:
+        """Ids still awaiting authorisation whose window ended before `today`, oldest first."""
+        result = await self._s.conn.execute(
+            select(confirmations.c.id)
+            .where(
+                confirmations.c.status == Status.AWAITING_AUTHORISATION.value,
+                confirmations.c.authorisation_due < today,
+            )
+            .order_by(confirmations.c.authorisation_due, confirmations.c.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def history(self, confirmation_id: str) -> builtins.list[HistoryEntry]:
+        return await eventlog.history(
+            self._s.conn, events.ConfirmationEvent.aggregate_type, confirmation_id
+        )
+
+    async def _load(self, query: Any) -> builtins.list[Confirmation]:
+        """Run `query` over confirmations; tracked objects are returned as they are in memory."""
+        conn = self._s.conn
+        rows = (await conn.execute(query)).all()
+        fresh = [r.id for r in rows if r.id not in self._tracked]
+        amounts: dict[str, builtins.list[AmountLine]] = {cid: [] for cid in fresh}
+        if fresh:
+            result = await conn.execute(
+                select(confirmation_amounts)
+                .where(confirmation_amounts.c.confirmation_id.in_(fresh))
+                .order_by(confirmation_amounts.c.id)
+            )
+            for a in result:
+                amounts[a.confirmation_id].append(
+                    AmountLine(pointer=a.pointer, amount=a.amount, currency=a.currency)
+                )
+        out = []
+        for row in rows:
+            if row.id not in self._tracked:
+                self._tracked[row.id] = _Tracked.of(_confirmation(row, amounts[row.id]))
+            out.append(self._tracked[row.id].confirmation)
+        return out

@@ -1,0 +1,94 @@
+"""Async engines for PostgreSQL (pooled) and SQLite (WAL, queued writers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from hub.db.types import json_dumps
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for the write lock before giving up."""
+
+BEGIN_OPTION = "hub_sqlite_begin"
+"""Execution option choosing how a SQLite transaction begins: IMMEDIATE (default) or DEFERRED.
+
+IMMEDIATE takes the write lock at BEGIN, so a transaction that reads and then writes can never
+fail half-way with "database is locked" (a deferred one cannot upgrade its read snapshot once
+another writer has committed); writers queue on busy_timeout instead. Long read-only work
+(verifying the event log) asks for DEFERRED so it does not hold writers up.
+"""
+
+_BEGIN_MODES = frozenset({"IMMEDIATE", "DEFERRED", "EXCLUSIVE"})
+
+
+def is_sqlite(engine_or_url: AsyncEngine | str | URL) -> bool:
+    if isinstance(engine_or_url, AsyncEngine):
+        return engine_or_url.dialect.name == "sqlite"
+    return make_url(engine_or_url).get_backend_name() == "sqlite"
+
+
+def create_engine(
+    url: str | URL, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20
+) -> AsyncEngine:
+    """An AsyncEngine for `url`; it opens no connection until first used.
+
+    `pool_size` and `max_overflow` apply to PostgreSQL: at most their sum connections per
+    process, so processes x (pool_size + max_overflow) must stay under max_connections.
+    """
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return _sqlite_engine(u, echo=echo)
+    return create_async_engine(
+        u,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=30,
+        pool_pre_ping=True,  # a restarted server leaves dead connections in the pool
+        pool_recycle=1800,
+        json_serializer=json_dumps,
+        json_deserializer=json.loads,
+    )
+
+
+def _sqlite_engine(u: URL, *, echo: bool) -> AsyncEngine:
+    database = u.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        u,
+        echo=echo,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        json_serializer=json_dumps,
+        json_deserializer=json.loads,
+    )
+    sync_engine = engine.sync_engine
+
+    # The documented recipe (SQLAlchemy "Enabling Non-Legacy SQLite Transactional Modes"):
+    # stop the driver from emitting its own BEGIN, and emit ours.
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = str(conn.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")).upper()
+        if mode not in _BEGIN_MODES:
+            raise ValueError(f"{BEGIN_OPTION} must be one of {sorted(_BEGIN_MODES)}, not {mode}")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine

@@ -1,0 +1,192 @@
+"""The database schema as SQLAlchemy Core tables; migrations/versions must match it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from hub.db.types import JsonDocument, Money, UTCDateTime
+
+# Named constraints, so migrations can refer to them and errors can be recognised by name.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL; INTEGER on SQLite, where only "INTEGER PRIMARY KEY" is the rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+ID = 36  # a UUID in text form
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("uscc", String(18), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the public key id, the part before the secret
+    Column("org_id", String(ID), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("role", String(32), nullable=False),
+    Column("secret_hash", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+)
+
+engagements = Table(
+    "engagements",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("firm_org_id", String(ID), ForeignKey("organisations.id"), nullable=False),
+    Column("client_org_id", String(ID), ForeignKey("organisations.id"), nullable=False,
+           index=True),
+    Column("name", String(255), nullable=False),
+    Column("reference", String(255), nullable=True),
+    Column("period_start", Date(), nullable=False),
+    Column("period_end", Date(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # Serves both "a firm's engagements" and their cursor pagination.
+    Index(None, "firm_org_id", "created_at", "id"),
+)
+
+confirmations = Table(
+    "confirmations",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("firm_org_id", String(ID), ForeignKey("organisations.id"), nullable=False),
+    Column("engagement_id", String(ID), ForeignKey("engagements.id"), nullable=False,
+           index=True),
+    Column("client_org_id", String(ID), ForeignKey("organisations.id"), nullable=False,
+           index=True),
+    Column("responder_org_id", String(ID), ForeignKey("organisations.id"), nullable=False,
+           index=True),
+    Column("letter_type", String(32), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("letter_number", String(64), nullable=False),
+    Column("as_of_date", Date(), nullable=False),
+    Column("scope", Text(), nullable=False),
+    Column("letter", JsonDocument, nullable=False),
+    Column("business_key", String(64), nullable=False),
+    # business_key while the letter is active (model.ACTIVE), NULL afterwards: a UNIQUE column
+    # allows many NULLs on both dialects, so this refuses a second identical active letter
+    # without partial indexes.
+    Column("active_business_key", String(64), nullable=True, unique=True),
+    Column("status", String(32), nullable=False, index=True),
+    Column("status_reason", Text(), nullable=True),
+    Column("authorisation_due", Date(), nullable=True),
+    Column("reply_due", Date(), nullable=True),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("request_hash", String(128), nullable=True),
+    Column("parent_id", String(ID), ForeignKey("confirmations.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer(), nullable=False),
+    UniqueConstraint("firm_org_id", "idempotency_key"),
+    UniqueConstraint("firm_org_id", "letter_number"),
+    # Cursor pagination of a firm's confirmations, ordered by (created_at, id).
+    Index(None, "firm_org_id", "created_at", "id"),
+)
+
+confirmation_amounts = Table(
+    "confirmation_amounts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("confirmation_id", String(ID), ForeignKey("confirmations.id"), nullable=False,
+           index=True),
+    Column("pointer", Text(), nullable=False),
+    Column("currency", String(3), nullable=True),
+    Column("amount", Money(), nullable=False),
+)
+
+event_log = Table(
+    "event_log",
+    metadata,
+    # Assigned by the appender under its lock (max + 1), not by a sequence: the hash covers
+    # seq, so it must be known before the row is written, and a gap then means a deletion.
+    Column("seq", BigId, primary_key=True, autoincrement=False),
+    Column("entry_id", String(ID), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("aggregate_type", String(32), nullable=False),
+    Column("aggregate_id", String(64), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("data", JsonDocument, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    # history(): one aggregate's entries in order.
+    Index(None, "aggregate_id", "seq"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("message_id", String(200), nullable=False),
+    Column("exchange", String(200), nullable=False),
+    Column("routing_key", String(255), nullable=False),
+    Column("envelope", JsonDocument, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("published_at", UTCDateTime(), nullable=True),
+    Column("leased_until", UTCDateTime(), nullable=True),
+    Column("lease_holder", String(200), nullable=True),
+    Column("publish_attempts", Integer(), nullable=False, server_default="0"),
+    # One row per (message, destination). An event goes to hub.events once; replaying a
+    # parked copy sends the same message_id to one queue through hub.requeue, so it
+    # is a second destination of the same message, and a second replay re-arms that row.
+    UniqueConstraint("message_id", "exchange", "routing_key"),
+)
+# The relay's query, "unpublished rows in id order", reads only this small partial index.
+Index(
+    "ix_outbox_unpublished",
+    outbox.c.id,
+    postgresql_where=outbox.c.published_at.is_(None),
+    sqlite_where=outbox.c.published_at.is_(None),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("consumer", String(100), nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("processed_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("consumer", "message_id"),
+)
+
+parked_messages = Table(
+    "parked_messages",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("message_id", String(200), nullable=False, index=True),
+    Column("queue", String(200), nullable=False),
+    Column("routing_key", String(255), nullable=False),
+    Column("envelope", JsonDocument, nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("parked_at", UTCDateTime(), nullable=False),
+    Column("replayed_at", UTCDateTime(), nullable=True),
+)

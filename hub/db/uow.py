@@ -1,0 +1,137 @@
+"""The SQLAlchemy unit of work: one transaction for state, event log and outbox."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hub.db import eventlog
+from hub.db.confirmations import SqlAlchemyConfirmationRepository
+from hub.db.repositories import (
+    Session,
+    SqlAlchemyApiKeyRepository,
+    SqlAlchemyEngagementRepository,
+    SqlAlchemyInbox,
+    SqlAlchemyOrganisationRepository,
+)
+from hub.db.tables import outbox
+from hub.db.types import json_normalise
+from hub.domain import events
+from hub.ports import Clock, Envelope
+
+EVENTS_EXCHANGE = "hub.events"
+"""Where published domain events go (hub.messaging.topology.EVENTS_EXCHANGE)."""
+
+
+def outbox_row(event: events.Event, *, created_at: datetime) -> dict[str, object]:
+    """The outbox row that publishes `event`; its message id is fixed here, once."""
+    envelope = Envelope(
+        message_id=Envelope.new_id(),
+        type=event.name,
+        occurred_at=event.at.isoformat(),
+        data=json_normalise(event.data()),
+    )
+    return {
+        "message_id": envelope.message_id,
+        "exchange": EVENTS_EXCHANGE,
+        "routing_key": event.routing_key,
+        "envelope": envelope.to_dict(),
+        "created_at": created_at,
+        "publish_attempts": 0,
+    }
+
+
+class SqlAlchemyUnitOfWork:
+    """hub.ports.UnitOfWork: `async with` opens a transaction; leaving without commit rolls back.
+
+    On SQLite the transaction begins IMMEDIATE (see hub.db.engine), so a unit of work holds
+    the database's write lock from `async with` to its end: keep it short.
+    """
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._session = Session(clock)
+        self._recorded: list[events.Event] = []
+        self.organisations = SqlAlchemyOrganisationRepository(self._session)
+        self.api_keys = SqlAlchemyApiKeyRepository(self._session)
+        self.engagements = SqlAlchemyEngagementRepository(self._session)
+        self.confirmations = SqlAlchemyConfirmationRepository(self._session)
+        self.inbox = SqlAlchemyInbox(self._session)
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The open connection, for queries no repository covers (reports, tests)."""
+        return self._session.conn
+
+    async def __aenter__(self) -> Self:
+        if self._session.is_open:
+            raise RuntimeError("this unit of work is already open")
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        self._session.attach(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._session.conn.in_transaction():
+                await self.rollback()
+        finally:
+            await self._session.detach().close()
+
+    def record(self, event: events.Event) -> None:
+        self._recorded.append(event)
+
+    async def commit(self) -> None:
+        """Save tracked confirmations, append all events to the log and outbox, commit."""
+        conn = self._session.conn
+        try:
+            await self.confirmations.flush()
+            pending = self._recorded + self.confirmations.collect_events()
+            self._recorded = []
+            # In the order they happened (stable, so same-instant events keep their order).
+            pending.sort(key=lambda e: e.at)
+            now = self._clock.now()
+            published = [outbox_row(e, created_at=now) for e in pending if e.published]
+            if published:
+                await conn.execute(insert(outbox), published)
+            # Last, so the event log's lock is held for as short a time as possible.
+            await eventlog.append(conn, pending, recorded_at=now)
+            await conn.commit()
+        except BaseException:
+            # The original error is what matters; a failing rollback must not hide it.
+            with contextlib.suppress(Exception):
+                await self.rollback()
+            raise
+        self.confirmations.committed()
+
+    async def rollback(self) -> None:
+        self._recorded = []
+        self.confirmations.forget()
+        conn = self._session.conn
+        if conn.in_transaction():
+            await conn.rollback()
+
+
+def uow_factory(engine: AsyncEngine, clock: Clock) -> Callable[[], SqlAlchemyUnitOfWork]:
+    """What services call to start a unit of work."""
+
+    def make() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, clock)
+
+    return make
