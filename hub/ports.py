@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+from types import TracebackType
 from typing import Any, Protocol, Self
 
 from hub.domain import events
@@ -13,7 +16,6 @@ from hub.domain.model import (
     Caller,
     Confirmation,
     Engagement,
-    OrgKind,
     Organisation,
     Role,
     Status,
@@ -124,7 +126,9 @@ class ApiKeyRepository(Protocol):
 class EngagementRepository(Protocol):
     async def add(self, engagement: Engagement) -> None: ...
     async def get(self, engagement_id: str, caller: Caller | None) -> Engagement | None: ...
-    async def list(self, caller: Caller, limit: int, cursor: str | None) -> list[Engagement]: ...
+    async def list(
+        self, caller: Caller, limit: int, cursor: str | None
+    ) -> builtins.list[Engagement]: ...
 
 
 class ConfirmationRepository(Protocol):
@@ -139,7 +143,7 @@ class ConfirmationRepository(Protocol):
     async def by_idempotency_key(self, firm_org_id: str, key: str) -> Confirmation | None: ...
     async def list(self, caller: Caller, flt: ConfirmationFilter) -> Page: ...
     async def due_for_expiry(self, today: date, limit: int) -> Sequence[str]: ...
-    async def history(self, confirmation_id: str) -> list[HistoryEntry]: ...
+    async def history(self, confirmation_id: str) -> builtins.list[HistoryEntry]: ...
 
 
 class Inbox(Protocol):
@@ -148,14 +152,24 @@ class Inbox(Protocol):
 
 
 class UnitOfWork(Protocol):
-    organisations: OrganisationRepository
-    api_keys: ApiKeyRepository
-    engagements: EngagementRepository
-    confirmations: ConfirmationRepository
-    inbox: Inbox
+    @property
+    def organisations(self) -> OrganisationRepository: ...
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    @property
+    def engagements(self) -> EngagementRepository: ...
+    @property
+    def confirmations(self) -> ConfirmationRepository: ...
+    @property
+    def inbox(self) -> Inbox: ...
 
     async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
     def record(self, event: events.Event) -> None:
         """Queue an event for the event log (and the outbox if published) at commit."""
@@ -195,7 +209,9 @@ class ParkingStore(Protocol):
         self, *, queue: str, routing_key: str, envelope: dict[str, Any], reason: str,
         attempts: int,
     ) -> None: ...
-    async def list(self, limit: int = 100, include_replayed: bool = False) -> list[ParkedMessage]: ...
+    async def list(
+        self, limit: int = 100, include_replayed: bool = False
+    ) -> builtins.list[ParkedMessage]: ...
     async def replay(self, parked_id: int) -> ParkedMessage:
         """Put the message back in the outbox with its original message id."""
 
@@ -207,38 +223,93 @@ class EventLogStore(Protocol):
 # --------------------------------------------------------------------------- broker
 
 
+class Settlement(StrEnum):
+    """How a consumer settles one delivery with the broker."""
+
+    ACK = "ack"
+    """Finished for good: applied (or a duplicate), parked, or handed to a delayed retry."""
+    REQUEUE = "requeue"
+    """Not even parking worked (database down): the broker must deliver it again."""
+
+
 class Delivery(Protocol):
-    """One message handed to a consumer."""
+    """One message handed to a consumer by the broker."""
 
-    envelope_bytes: bytes
-    routing_key: str
-    attempt: int  # 1 on first delivery; carried in a header across retries
+    @property
+    def body(self) -> bytes:
+        """The envelope as UTF-8 JSON (see hub.messaging.codec)."""
+
+    @property
+    def queue(self) -> str:
+        """The queue it was consumed from."""
+
+    @property
+    def routing_key(self) -> str:
+        """The routing key it was first published with; kept across delayed retries."""
+
+    @property
+    def message_id(self) -> str:
+        """The envelope's message id, stable across every retry."""
+
+    @property
+    def attempt(self) -> int:
+        """1 on first delivery; carried in the `x-attempt` header across delayed retries."""
 
 
-Handler = Callable[[Delivery], Awaitable[None]]
+DeliveryCallback = Callable[[Delivery], Awaitable[Settlement]]
+"""What the broker calls for each delivery; raising counts as Settlement.REQUEUE."""
+
+Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+"""What a consumer runs for each message, inside the unit of work it then commits."""
+
+
+class Subscription(Protocol):
+    """A running consumer registration on one queue."""
+
+    async def cancel(self) -> None:
+        """Take no new deliveries; those already handed out may still be settled."""
+
+    async def close(self) -> None:
+        """Release the subscription; deliveries not yet settled go back to the queue."""
 
 
 class Broker(Protocol):
-    async def connect(self) -> None: ...
-    async def close(self) -> None: ...
-    async def ping(self) -> bool: ...
+    """Publishes with confirms and delivers at least once (RabbitMQ or the embedded broker)."""
+
+    async def connect(self) -> None:
+        """Connect and declare the topology; idempotent."""
+
+    async def close(self) -> None:
+        """Close; publishes still waiting for their confirm fail with a TransientError."""
+
+    async def ping(self) -> bool:
+        """Readiness: True while connected. Never raises."""
 
     async def publish(
         self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
         headers: dict[str, Any] | None = None,
     ) -> None:
-        """Return once the broker has taken responsibility for the message (publisher confirm)."""
+        """Return once the broker has taken responsibility for the message (publisher confirm).
+
+        Persistent delivery. Raises a TransientError subclass when the broker refuses the
+        message, cannot route it, or the confirm does not come in time: publish it again later.
+        """
 
     async def retry_later(
         self, queue: str, routing_key: str, body: bytes, *, message_id: str, attempt: int,
         delay_seconds: float,
     ) -> None:
-        """Deliver the message again to `queue` only, after the delay, with its attempt number."""
+        """Deliver the message again to `queue` only, after the delay, as attempt `attempt`.
+
+        `routing_key` is the key the message was first published with; the new delivery
+        reports it again. Returns once the broker holds the delayed copy, so the caller may
+        then acknowledge the original.
+        """
 
     async def consume(
-        self, queue: str, handler: Callable[[Delivery], Awaitable[str]], *, prefetch: int,
-    ) -> AsyncIterator[None] | Any:
-        """Start consuming; `handler` settles each delivery (see hub.messaging.consumer)."""
+        self, queue: str, callback: DeliveryCallback, *, prefetch: int,
+    ) -> Subscription:
+        """Start calling `callback` for the queue's messages, at most `prefetch` at a time."""
 
 
 class Clock(Protocol):

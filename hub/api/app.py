@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 from aiohttp import web
 
 from hub.api import routes
+from hub.api.deps import CALLER, DEPS, REQUEST_ID, ApiDeps
 from hub.api.problems import problem_middleware
 from hub.domain.errors import Unauthenticated
-from hub.services.messagebus import MessageBus
-from hub.services.queries import Queries
 
-ReadinessCheck = Callable[[], Awaitable[bool]]
-
-
-@dataclass
-class ApiDeps:
-    """Everything the HTTP layer needs, handed over by the composition root."""
-
-    bus: MessageBus
-    queries: Queries
-    max_body_bytes: int = 1_048_576
-    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
-    after_commit: Callable[[], None] = lambda: None
-
-
-DEPS = web.AppKey("deps", ApiDeps)
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/api/v1/openapi.json"})
 
 
@@ -38,7 +20,7 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/api/v1/openapi.json"})
 async def request_context(request: web.Request, handler: Any) -> web.StreamResponse:
     """Give each request an id, bind it to the logs, and echo it back."""
     rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
-    request["request_id"] = rid
+    request[REQUEST_ID] = rid
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=rid)
     try:
@@ -62,7 +44,7 @@ async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse
         raise Unauthenticated("send an API key: Authorization: Bearer <key>",
                               field="Authorization")
     caller = await request.app[DEPS].queries.authenticate(presented)
-    request["caller"] = caller
+    request[CALLER] = caller
     structlog.contextvars.bind_contextvars(org_id=caller.org_id, key_id=caller.key_id)
     return await handler(request)
 

@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from hub.api.deps import REQUEST_ID
 from hub.domain import errors
 
 PROBLEM_TYPE = "application/problem+json"
@@ -67,7 +68,7 @@ def problem(
     }
     if request is not None:
         body["instance"] = request.path
-        rid = request.get("request_id")
+        rid = request.get(REQUEST_ID)
         if rid:
             body["request_id"] = rid
     if field_errors is None and field is not None:

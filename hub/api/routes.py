@@ -10,6 +10,7 @@ from aiohttp import web
 import schemas
 from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
+from hub.api.deps import CALLER, DEPS, ApiDeps
 from hub.api.openapi import build_openapi
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
@@ -20,15 +21,12 @@ routes = web.RouteTableDef()
 MAX_LIMIT = 200
 
 
-def _deps(request: web.Request) -> Any:
-    from hub.api.app import DEPS
-
+def _deps(request: web.Request) -> ApiDeps:
     return request.app[DEPS]
 
 
 def _caller(request: web.Request) -> Caller:
-    caller: Caller = request["caller"]
-    return caller
+    return request[CALLER]
 
 
 def _limit(request: web.Request) -> int:

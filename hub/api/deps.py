@@ -1,0 +1,30 @@
+"""What the HTTP layer holds: its dependencies and the typed keys of app and request storage."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from hub.domain.model import Caller
+from hub.services.messagebus import MessageBus
+from hub.services.queries import Queries
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+@dataclass
+class ApiDeps:
+    """Everything the HTTP layer needs, handed over by the composition root."""
+
+    bus: MessageBus
+    queries: Queries
+    max_body_bytes: int = 1_048_576
+    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+    after_commit: Callable[[], None] = lambda: None
+
+
+DEPS = web.AppKey("deps", ApiDeps)
+REQUEST_ID = web.RequestKey("request_id", str)
+CALLER = web.RequestKey("caller", Caller)
