@@ -161,3 +161,53 @@ async def test_relay_killed_midway_loses_and_duplicates_nothing(
         assert killed_at < 2 * N
     finally:
         await container.close()
+
+
+@pytest.fixture
+def pg_rabbit_env(pg_url: str, amqp_url: str, tmp_path: Any) -> Iterator[Processes]:
+    procs = Processes({
+        "HUB_DATABASE_URL": pg_url, "HUB_BROKER_URL": amqp_url, "HUB_DATA_DIR": str(tmp_path),
+        "HUB_RELAY_BATCH_SIZE": "25", "HUB_RELAY_POLL_SECONDS": "0.05",
+        "HUB_LOG_LEVEL": "warning", "HUB_LOG_FORMAT": "json", "HUB_API_PORT": "0",
+        "HUB_RETRY_BASE_SECONDS": "0.2",
+    })
+    try:
+        yield procs
+    finally:
+        procs.reap()
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120)
+
+
+async def test_rabbitmq_restart_midway_loses_nothing(
+    pg_url: str, amqp_url: str, pg_rabbit_env: Processes
+) -> None:
+    settings = load_settings(env={}, database_url=pg_url, broker_url=amqp_url)
+    await migrate(pg_url)
+    container = build(settings)
+    try:
+        await seed(container, N)
+        relay = pg_rabbit_env.start("relay")
+        worker = pg_rabbit_env.start("worker")
+        await wait_until(container, AWAITING, lambda v: v >= N // 10, 120)
+        try:
+            _rabbitmqctl("stop_app")
+            await asyncio.sleep(3)
+        finally:
+            _rabbitmqctl("start_app")
+            _rabbitmqctl("await_startup")
+        assert relay.poll() is None and worker.poll() is None, "a process died with the broker"
+        done = await wait_until(container, AWAITING, lambda v: v >= N, 300)
+        assert done == N, f"only {done} of {N} confirmations were applied after the restart"
+        transitions = await scalar(
+            container,
+            "SELECT count(*) FROM event_log WHERE event_type = 'confirmation.status_changed'",
+        )
+        assert transitions == N
+        assert await scalar(container, "SELECT count(*) FROM parked_messages") == 0
+        assert pg_rabbit_env.stop(relay) == 0
+        assert pg_rabbit_env.stop(worker) == 0
+    finally:
+        await container.close()
