@@ -103,10 +103,11 @@ class Runtime:
             self.scheduler_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.scheduler_task
-        for consumer in self.consumers:
-            await consumer.stop()
+        # The relay first: on the embedded broker its publishes wait for the consumers.
         if self.relay is not None:
             await self.relay.stop()
+        for consumer in self.consumers:
+            await consumer.stop()
         await self.c.close()
         log.info("hub_stopped")
 

@@ -1,0 +1,81 @@
+"""The message envelope as UTF-8 JSON bytes, in both directions."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from hub.messaging.errors import UndecodableMessage
+from hub.ports import Envelope
+
+CONTENT_TYPE = "application/json"
+
+
+def _default(value: object) -> str:
+    # Money stays exact: Decimal travels as a JSON string (DESIGN.md, "Domain facts").
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"cannot encode {type(value).__name__} in a message")
+
+
+def encode(envelope: Envelope) -> bytes:
+    """The envelope as compact UTF-8 JSON."""
+    return json.dumps(
+        envelope.to_dict(), ensure_ascii=False, separators=(",", ":"), default=_default
+    ).encode("utf-8")
+
+
+def decode(body: bytes) -> Envelope:
+    """Read an envelope; raises UndecodableMessage (a PermanentError) on anything malformed."""
+    try:
+        raw = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UndecodableMessage(f"message body is not UTF-8 JSON: {e}") from e
+    if not isinstance(raw, dict):
+        raise UndecodableMessage("message body is not a JSON object")
+    return Envelope(
+        message_id=_field(raw, "message_id", str),
+        type=_field(raw, "type", str),
+        occurred_at=_field(raw, "occurred_at", str),
+        data=_field(raw, "data", dict),
+        correlation_id=_optional(raw, "correlation_id", str),
+        schema_version=_optional(raw, "schema_version", int) or 1,
+    )
+
+
+def _field(raw: dict[str, Any], name: str, kind: type) -> Any:
+    if name not in raw:
+        raise UndecodableMessage(f"envelope has no {name!r}", field=name)
+    value = _optional(raw, name, kind)
+    if value is None or (kind is str and not value):
+        raise UndecodableMessage(f"envelope field {name!r} is empty", field=name)
+    return value
+
+
+def _optional(raw: dict[str, Any], name: str, kind: type) -> Any:
+    value = raw.get(name)
+    if value is None:
+        return None
+    # bool is an int in Python, never a schema version
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise UndecodableMessage(
+            f"envelope field {name!r} must be {kind.__name__}, not {type(value).__name__}",
+            field=name,
+        )
+    return value
+
+
+def envelope_or_raw(body: bytes) -> dict[str, Any]:
+    """What to keep of a message when parking it: the envelope, or the raw text if unreadable."""
+    try:
+        raw = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {"raw": body.decode("utf-8", errors="replace")}
+    return raw if isinstance(raw, dict) else {"raw": raw}

@@ -1,0 +1,238 @@
+"""The consumer base: decode, apply once through the inbox, commit, then ack; retry or park."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import structlog
+
+from hub.domain.errors import HubError, TransientError
+from hub.messaging.codec import decode, envelope_or_raw
+from hub.messaging.errors import UndecodableMessage
+from hub.ports import (
+    Broker,
+    Delivery,
+    Envelope,
+    Handler,
+    ParkingStore,
+    Settlement,
+    Subscription,
+    UnitOfWorkFactory,
+)
+
+if TYPE_CHECKING:
+    from hub.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+Verdict = Literal["retry", "park"]
+
+
+def verdict(exc: BaseException) -> Verdict:
+    """What a failed message deserves, decided by the exception's type, in this one place.
+
+    Retry: TransientError, OSError (which covers ConnectionError and TimeoutError),
+    asyncio.TimeoutError, and SQLAlchemy errors that mean the database connection failed.
+    Park: every other HubError (domain rules, PermanentError) and anything unexpected.
+    """
+    if isinstance(exc, TransientError):
+        return "retry"
+    if isinstance(exc, HubError):
+        return "park"
+    if isinstance(exc, OSError | asyncio.TimeoutError | ConnectionError):
+        return "retry"
+    if _database_unavailable(exc):
+        return "retry"
+    return "park"
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    try:
+        from sqlalchemy import exc as sa
+    except ImportError:  # pragma: no cover - SQLAlchemy is a dependency of the hub
+        return False
+    if isinstance(exc, sa.OperationalError | sa.InterfaceError):
+        return True
+    return isinstance(exc, sa.DBAPIError) and bool(exc.connection_invalidated)
+
+
+def backoff_seconds(
+    attempt: int, base: float, cap: float, rand: Callable[[], float] = random.random
+) -> float:
+    """Full-jitter exponential backoff after failed attempt `attempt` (1-based)."""
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return rand() * ceiling
+
+
+def reason_of(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    """Messages whose handler committed."""
+    duplicates: int = 0
+    """Messages the inbox had already seen (acked, nothing done)."""
+    retried: int = 0
+    """Transient failures sent to a delayed retry."""
+    parked: int = 0
+    """Messages parked for an operator."""
+    requeued: int = 0
+    """Deliveries handed back to the broker because not even parking worked."""
+
+
+class Consumer:
+    """Runs `handler` once per message of `queue`, inside a unit of work, and settles it.
+
+    For each delivery: decode (failure parks it); claim the message id in the inbox under
+    `name` (already claimed: a duplicate, acked without running the handler); run the
+    handler; commit; only then ack. A failure is retried with backoff through
+    `broker.retry_later` or parked in the database, as `verdict` says. If parking itself
+    fails the delivery is requeued, so nothing is lost.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        queue: str,
+        handler: Handler,
+        broker: Broker,
+        uow_factory: UnitOfWorkFactory,
+        parking: ParkingStore,
+        settings: Settings,
+        *,
+        rand: Callable[[], float] = random.random,
+        requeue_pause_seconds: float = 1.0,
+        stop_grace_seconds: float = 30.0,
+    ) -> None:
+        self.name = name
+        self.queue = queue
+        self._handler = handler
+        self._broker = broker
+        self._uow_factory = uow_factory
+        self._parking = parking
+        self._settings = settings
+        self._rand = rand
+        self._requeue_pause = requeue_pause_seconds
+        self._stop_grace = stop_grace_seconds
+        self._subscription: Subscription | None = None
+        self._tasks: set[asyncio.Task[Settlement]] = set()
+        self.stats = ConsumerStats()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def start(self) -> None:
+        if self._subscription is not None:
+            return
+        self._subscription = await self._broker.consume(
+            self.queue, self._on_delivery, prefetch=self._settings.consumer_prefetch
+        )
+        log.info("consumer_started", consumer=self.name, queue=self.queue)
+
+    async def stop(self) -> None:
+        """Take no new deliveries, let in-flight handlers finish (up to the grace period)."""
+        subscription, self._subscription = self._subscription, None
+        if subscription is None:
+            return
+        await subscription.cancel()
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=self._stop_grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning("consumer_stop_cancelled_handlers", consumer=self.name,
+                            count=len(pending))
+                await asyncio.gather(*pending, return_exceptions=True)
+        await subscription.close()
+        log.info("consumer_stopped", consumer=self.name, queue=self.queue)
+
+    async def _on_delivery(self, delivery: Delivery) -> Settlement:
+        if self._subscription is None:
+            # Arrived after stop() began (RabbitMQ may still push what it had sent).
+            return Settlement.REQUEUE
+        # Our own task, shielded: a broker channel closing mid-handler must not cut the
+        # transaction short. Its ack will fail and the redelivery meets the inbox.
+        task = asyncio.create_task(self._process(delivery))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(task)
+
+    async def _process(self, delivery: Delivery) -> Settlement:
+        with structlog.contextvars.bound_contextvars(
+            message_id=delivery.message_id, consumer=self.name, attempt=delivery.attempt
+        ):
+            try:
+                envelope = decode(delivery.body)
+            except UndecodableMessage as e:
+                return await self._park(delivery, envelope_or_raw(delivery.body), reason_of(e))
+            try:
+                applied = await self._apply(envelope)
+            except Exception as e:
+                return await self._failed(delivery, envelope, e)
+            if applied:
+                self.stats.handled += 1
+                log.debug("message_handled", type=envelope.type)
+            else:
+                self.stats.duplicates += 1
+                log.info("message_duplicate", type=envelope.type)
+            return Settlement.ACK
+
+    async def _apply(self, envelope: Envelope) -> bool:
+        async with self._uow_factory() as uow:
+            if not await uow.inbox.claim(self.name, envelope.message_id):
+                return False
+            await self._handler(envelope, uow)
+            await uow.commit()
+        return True
+
+    async def _failed(self, delivery: Delivery, envelope: Envelope, exc: Exception) -> Settlement:
+        s = self._settings
+        if verdict(exc) == "park":
+            log.error("message_failed", type=envelope.type, error=reason_of(exc),
+                      exc_info=not isinstance(exc, HubError))
+            return await self._park(delivery, envelope.to_dict(), reason_of(exc))
+        if delivery.attempt >= s.retry_max_attempts:
+            reason = f"{reason_of(exc)} (gave up after {delivery.attempt} attempts)"
+            return await self._park(delivery, envelope.to_dict(), reason)
+        delay = backoff_seconds(delivery.attempt, s.retry_base_seconds, s.retry_max_seconds,
+                                self._rand)
+        try:
+            await self._broker.retry_later(
+                delivery.queue, delivery.routing_key, delivery.body,
+                message_id=delivery.message_id or envelope.message_id,
+                attempt=delivery.attempt + 1, delay_seconds=delay,
+            )
+        except Exception as e:
+            log.error("message_retry_failed", error=reason_of(e), cause=reason_of(exc))
+            return await self._requeue()
+        self.stats.retried += 1
+        log.warning("message_retry_scheduled", type=envelope.type, error=reason_of(exc),
+                    delay_seconds=round(delay, 3), next_attempt=delivery.attempt + 1)
+        return Settlement.ACK
+
+    async def _park(self, delivery: Delivery, envelope: dict[str, Any], reason: str) -> Settlement:
+        try:
+            await self._parking.park(
+                queue=delivery.queue, routing_key=delivery.routing_key, envelope=envelope,
+                reason=reason, attempts=delivery.attempt,
+            )
+        except Exception as e:
+            log.error("message_park_failed", error=reason_of(e), reason=reason)
+            return await self._requeue()
+        self.stats.parked += 1
+        log.error("message_parked", queue=delivery.queue, reason=reason,
+                  attempts=delivery.attempt)
+        return Settlement.ACK
+
+    async def _requeue(self) -> Settlement:
+        # A pause, so a database outage does not turn into a hot redelivery loop.
+        self.stats.requeued += 1
+        await asyncio.sleep(self._requeue_pause)
+        return Settlement.REQUEUE
