@@ -88,7 +88,9 @@ def amqp_url() -> Iterator[str]:
     try:
         yield f"amqp://guest:guest@{AMQP_HOST}:{AMQP_PORT}/{vhost}"
     finally:
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60
+        )
 
 
 @pytest.fixture(params=["embedded", "rabbitmq"])
