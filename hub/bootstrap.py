@@ -93,7 +93,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         engine=engine,
         uow_factory=factory,
         bus=MessageBus(factory, deps),
-        queries=Queries(factory),
+        queries=Queries(uow_factory(engine, clock, readonly=True)),
     )
 
 

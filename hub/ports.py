@@ -17,6 +17,7 @@ from hub.domain.model import (
     Confirmation,
     Engagement,
     Organisation,
+    OrgKind,
     Role,
     Status,
 )
@@ -35,6 +36,8 @@ class ApiKeyRecord:
     secret_hash: str
     created_at: datetime
     revoked_at: datetime | None = None
+    org_kind: OrgKind | None = None
+    """The kind of the key's organisation, when the repository read it along (None if gone)."""
 
 
 # --------------------------------------------------------------------------- messages

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import builtins
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, and_, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db import eventlog
 from hub.db._support import (
@@ -38,7 +39,11 @@ from hub.ports import ConfirmationFilter, HistoryEntry, Page
 
 
 def _values(c: Confirmation) -> dict[str, Any]:
-    """Every column but id, as the row should now hold it."""
+    """Every column but id and letter, as the row should now hold it.
+
+    The letter is written once, at insert: a submitted letter never changes (a correction is
+    a new confirmation linked to the old one), so updates neither compare nor rewrite it.
+    """
     return {
         "firm_org_id": c.firm_org_id,
         "engagement_id": c.engagement_id,
@@ -49,7 +54,6 @@ def _values(c: Confirmation) -> dict[str, Any]:
         "letter_number": c.letter_number,
         "as_of_date": c.as_of_date,
         "scope": c.scope,
-        "letter": c.letter,
         "business_key": c.business_key,
         "active_business_key": c.business_key if c.status in ACTIVE else None,
         "status": c.status.value,
@@ -135,6 +139,15 @@ def _insert_conflict(error: IntegrityError, c: Confirmation) -> Conflict | None:
     return Conflict(f"confirmation {c.id} exists", field="id")
 
 
+_INSERT_NEW = {
+    "postgresql": postgresql.insert(confirmations).on_conflict_do_nothing()
+    .returning(confirmations.c.id),
+    "sqlite": sqlite.insert(confirmations).on_conflict_do_nothing()
+    .returning(confirmations.c.id),
+}
+"""INSERT of a new confirmation that returns no row instead of failing on a unique key."""
+
+
 @dataclass
 class _Tracked:
     confirmation: Confirmation
@@ -143,7 +156,7 @@ class _Tracked:
 
     @classmethod
     def of(cls, c: Confirmation) -> _Tracked:
-        return cls(c, copy.deepcopy(_values(c)), _amount_rows(c))
+        return cls(c, _values(c), _amount_rows(c))  # scalars only: no deep copy needed
 
     @property
     def version(self) -> int:
@@ -160,36 +173,45 @@ class SqlAlchemyConfirmationRepository:
     # ------------------------------------------------------------------ writes
 
     async def add(self, confirmation: Confirmation) -> None:
-        """Insert now; Conflict (DuplicateIdempotencyKey for a reused key) names the field."""
+        """Insert now; Conflict (DuplicateIdempotencyKey for a reused key) names the field.
+
+        The INSERT skips a row that collides with a unique key instead of failing, so the
+        transaction needs no savepoint; which key it was is then looked up.
+        """
         c = confirmation
         amounts = _amount_rows(c)
-        values = {"id": c.id, **_values(c)}
-        try:
-            async with self._s.conn.begin_nested():
-                await self._s.conn.execute(insert(confirmations).values(values))
-                if amounts:
-                    await self._s.conn.execute(insert(confirmation_amounts), amounts)
-        except IntegrityError as e:
-            conflict = _insert_conflict(e, c)
-            if conflict is None:
-                raise
-            if c.idempotency_key and not isinstance(conflict, DuplicateIdempotencyKey):
-                # A retry racing its original collides on every key at once, and the database
-                # reports just one of them (PostgreSQL may pick the business key): say it was
-                # the Idempotency-Key if it was, so the caller can answer with the original.
-                if await self._idempotency_key_taken(c.firm_org_id, c.idempotency_key):
-                    conflict = _duplicate_key()
-            raise conflict from e
+        values = {"id": c.id, **_values(c), "letter": c.letter}
+        conn = await self._s.writer()
+        inserted = (await conn.execute(_INSERT_NEW[conn.dialect.name], values)).first()
+        if inserted is None:
+            raise await self._collision(conn, c)
+        if amounts:
+            await conn.execute(insert(confirmation_amounts), amounts)
         self._tracked[c.id] = _Tracked.of(c)
 
-    async def _idempotency_key_taken(self, firm_org_id: str, key: str) -> bool:
-        found = await self._s.conn.execute(
-            select(confirmations.c.id).where(
-                confirmations.c.firm_org_id == firm_org_id,
-                confirmations.c.idempotency_key == key,
-            )
-        )
-        return found.first() is not None
+    async def _collision(self, conn: AsyncConnection, c: Confirmation) -> Conflict:
+        """Which unique key `c` collided with, as the error to give the caller.
+
+        The Idempotency-Key comes first: a retry racing its original collides on every key at
+        once, and the caller should then be answered with the original.
+        """
+        t = confirmations
+        checks: list[tuple[Any, Conflict]] = []
+        if c.idempotency_key:
+            checks.append((and_(t.c.firm_org_id == c.firm_org_id,
+                                t.c.idempotency_key == c.idempotency_key), _duplicate_key()))
+        checks += [
+            (and_(t.c.firm_org_id == c.firm_org_id, t.c.letter_number == c.letter_number),
+             Conflict(f"letter number (函证编号) {c.letter_number} is already used by another "
+                      "confirmation of this firm", field="/letter/letter_number")),
+            (t.c.active_business_key == c.business_key, Conflict(
+                "an active confirmation with the same engagement, responder, 函证基准日, letter "
+                "type and scope exists; cancel it first, or change the scope", field="/letter")),
+        ]
+        for where, conflict in checks:
+            if (await conn.execute(select(t.c.id).where(where).limit(1))).first() is not None:
+                return conflict
+        return Conflict(f"confirmation {c.id} exists", field="id")
 
     async def flush(self) -> None:
         """Write every changed tracked confirmation, refusing if another writer got there first.
@@ -197,13 +219,13 @@ class SqlAlchemyConfirmationRepository:
         The UPDATE matches the version that was read; if no row matches, someone committed a
         change in between (a lost race), and this unit of work must not overwrite it.
         """
-        conn = self._s.conn
         for cid, tracked in self._tracked.items():
             c = tracked.confirmation
             amounts = _amount_rows(c)
             values = _values(c)
             if values == tracked.values and amounts == tracked.amounts:
                 continue
+            conn = await self._s.writer()
             values["version"] = max(c.version, tracked.version + 1)
             try:
                 result = await conn.execute(
@@ -254,9 +276,12 @@ class SqlAlchemyConfirmationRepository:
         query = select(confirmations).where(confirmations.c.id == confirmation_id)
         if caller is not None:
             query = query.where(confirmation_scope(confirmations, caller))
-        if for_update and self._s.conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        found = await self._load(query)
+        conn = self._s.conn
+        if for_update:
+            conn = await self._s.writer()
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+        found = await self._load(query, conn)
         return found[0] if found else None
 
     async def by_idempotency_key(self, firm_org_id: str, key: str) -> Confirmation | None:
@@ -308,9 +333,11 @@ class SqlAlchemyConfirmationRepository:
             self._s.conn, events.ConfirmationEvent.aggregate_type, confirmation_id
         )
 
-    async def _load(self, query: Any) -> builtins.list[Confirmation]:
+    async def _load(
+        self, query: Any, conn: AsyncConnection | None = None
+    ) -> builtins.list[Confirmation]:
         """Run `query` over confirmations; tracked objects are returned as they are in memory."""
-        conn = self._s.conn
+        conn = conn or self._s.conn
         rows = (await conn.execute(query)).all()
         fresh = [r.id for r in rows if r.id not in self._tracked]
         amounts: dict[str, builtins.list[AmountLine]] = {cid: [] for cid in fresh}

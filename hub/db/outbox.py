@@ -11,7 +11,7 @@ from sqlalchemy import Row, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.db.engine import BEGIN_OPTION
+from hub.db.engine import begin_read, begin_write
 from hub.db.tables import outbox, parked_messages
 from hub.domain.errors import NotFound
 from hub.ports import Clock, Envelope, OutboxRow, ParkedMessage, SystemClock
@@ -69,7 +69,7 @@ class SqlAlchemyOutboxStore:
             .returning(outbox.c.id, outbox.c.message_id, outbox.c.exchange,
                        outbox.c.routing_key, outbox.c.envelope)
         )
-        async with self._engine.begin() as conn:
+        async with begin_write(self._engine) as conn:
             rows = (await conn.execute(statement)).all()
         return [
             OutboxRow(
@@ -82,7 +82,7 @@ class SqlAlchemyOutboxStore:
     async def mark_published(self, ids: Sequence[int]) -> None:
         if not ids:
             return
-        async with self._engine.begin() as conn:
+        async with begin_write(self._engine) as conn:
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_(list(ids)))
@@ -91,8 +91,7 @@ class SqlAlchemyOutboxStore:
 
     async def pending_count(self) -> int:
         """Rows not yet published (leased or not)."""
-        async with self._engine.connect() as conn:
-            await conn.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+        async with begin_read(self._engine) as conn:
             result = await conn.execute(
                 select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
             )
@@ -120,7 +119,7 @@ class SqlAlchemyParkingStore:
     ) -> None:
         # A message that arrived without an id still gets one, so it can be replayed.
         message_id = str(envelope.get("message_id") or Envelope.new_id())
-        async with self._engine.begin() as conn:
+        async with begin_write(self._engine) as conn:
             await conn.execute(
                 insert(parked_messages).values(
                     message_id=message_id, queue=queue, routing_key=routing_key,
@@ -135,8 +134,7 @@ class SqlAlchemyParkingStore:
         query = select(parked_messages).order_by(parked_messages.c.id).limit(limit)
         if not include_replayed:
             query = query.where(parked_messages.c.replayed_at.is_(None))
-        async with self._engine.connect() as conn:
-            await conn.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+        async with begin_read(self._engine) as conn:
             return [_parked(r) for r in await conn.execute(query)]
 
     async def replay(self, parked_id: int) -> ParkedMessage:
@@ -147,7 +145,7 @@ class SqlAlchemyParkingStore:
         still waiting to be published.
         """
         now = self._clock.now()
-        async with self._engine.begin() as conn:
+        async with begin_write(self._engine) as conn:
             query = select(parked_messages).where(parked_messages.c.id == parked_id)
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db._support import after_cursor, check_limit, engagement_scope, unique_violation
+from hub.db.engine import BEGIN_OPTION, write_slot
 from hub.db.tables import api_keys, engagements, inbox, organisations
 from hub.domain.errors import Conflict
 from hub.domain.model import Caller, Engagement, Organisation, OrgKind, Role
@@ -18,34 +20,136 @@ from hub.ports import ApiKeyRecord, Clock
 
 
 class Session:
-    """The unit of work's open connection, shared by its repositories."""
+    """The unit of work's connections, shared by its repositories.
 
-    def __init__(self, clock: Clock) -> None:
+    On PostgreSQL one connection in one READ COMMITTED transaction does everything. On SQLite,
+    which lets one writer in at a time, plain reads run on a read connection (a DEFERRED
+    snapshot that takes no lock) and the write transaction starts only at the first write or
+    locking read (`writer()`): it queues for the process's write slot, ends the read snapshot
+    and begins IMMEDIATE. Reads after that point go through the writer and see its changes.
+    Like PostgreSQL's READ COMMITTED, a plain read may be older than the write transaction:
+    read what you mean to change with `for_update`, or let the version check catch it.
+    """
+
+    def __init__(self, clock: Clock, engine: AsyncEngine | None = None, *,
+                 readonly: bool = False) -> None:
         self.clock = clock
-        self._conn: AsyncConnection | None = None
+        self._engine = engine
+        self._readonly = readonly
+        self._read: AsyncConnection | None = None
+        self._write: AsyncConnection | None = None
+        self._slot: contextlib.AbstractAsyncContextManager[None] | None = None
 
     @property
     def is_open(self) -> bool:
-        return self._conn is not None
+        return self._read is not None or self._write is not None
 
     @property
     def conn(self) -> AsyncConnection:
-        if self._conn is None:
+        """The connection reads use now (the writer once there is one)."""
+        conn = self._write or self._read
+        if conn is None:
             raise RuntimeError("use the unit of work inside `async with` before touching it")
-        return self._conn
-
-    def attach(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    def detach(self) -> AsyncConnection:
-        conn = self.conn
-        self._conn = None
         return conn
 
+    @property
+    def lazy_writer(self) -> bool:
+        return self._engine is not None and self._engine.dialect.name == "sqlite"
+
+    async def open(self) -> None:
+        if self.is_open:
+            raise RuntimeError("this unit of work is already open")
+        if self._engine is None:
+            raise RuntimeError("this session has no engine to open")
+        if self.lazy_writer:
+            self._read = await self._begin(BEGIN_OPTION, "DEFERRED")
+        elif self._readonly:
+            # Reads on their own need no transaction: no BEGIN and no ROLLBACK round trips.
+            self._read = await self._begin("isolation_level", "AUTOCOMMIT")
+        else:
+            self._write = await self._begin()
+
+    async def _begin(self, *option: str) -> AsyncConnection:
+        assert self._engine is not None
+        conn = await self._engine.connect()
+        try:
+            if option:
+                await conn.execution_options(**{option[0]: option[1]})
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
+
+    async def writer(self) -> AsyncConnection:
+        """The connection in the write transaction, begun now if it is not yet."""
+        if self._write is not None:
+            return self._write
+        if self._readonly:
+            raise RuntimeError("a read-only unit of work cannot write")
+        if self._read is None:
+            raise RuntimeError("use the unit of work inside `async with` before touching it")
+        assert self._engine is not None
+        await self._end_read()
+        slot = write_slot(self._engine)
+        await slot.__aenter__()
+        try:
+            self._write = await self._begin()  # SQLite: BEGIN IMMEDIATE (hub.db.engine)
+        except BaseException:
+            await slot.__aexit__(None, None, None)
+            raise
+        self._slot = slot
+        return self._write
+
+    async def _end_read(self) -> None:
+        conn, self._read = self._read, None
+        if conn is not None:
+            try:
+                if conn.in_transaction():
+                    await conn.rollback()
+            finally:
+                await conn.close()
+
+    @property
+    def writing(self) -> bool:
+        return self._write is not None
+
+    async def commit(self) -> None:
+        if self._write is not None:
+            await self._write.commit()
+        await self._end_read()
+
+    async def rollback(self) -> None:
+        if self._write is not None and self._write.in_transaction():
+            await self._write.rollback()
+        await self._end_read()
+
+    async def close(self) -> None:
+        """Roll back what was not committed and give every connection back."""
+        try:
+            await self.rollback()
+        finally:
+            conn, self._write = self._write, None
+            slot, self._slot = self._slot, None
+            try:
+                if conn is not None:
+                    await conn.close()
+            finally:
+                if slot is not None:
+                    await slot.__aexit__(None, None, None)
+
     async def insert(self, statement: Any, params: Any = None) -> None:
-        """Run an INSERT in a savepoint, so a refused row leaves the transaction usable."""
-        async with self.conn.begin_nested():
-            await self.conn.execute(statement, params)
+        """Run an INSERT so that a refused row leaves the transaction usable.
+
+        PostgreSQL aborts the whole transaction on an error, so the INSERT runs in a savepoint;
+        SQLite undoes just the failing statement, so it needs none.
+        """
+        conn = await self.writer()
+        if self.lazy_writer:
+            await conn.execute(statement, params)
+            return
+        async with conn.begin_nested():
+            await conn.execute(statement, params)
 
 
 class SqlAlchemyOrganisationRepository:
@@ -86,6 +190,13 @@ class SqlAlchemyOrganisationRepository:
         )
 
 
+_KEY_WITH_ORG = (
+    select(api_keys, organisations.c.kind.label("org_kind"))
+    .outerjoin(organisations, organisations.c.id == api_keys.c.org_id)
+    .where(api_keys.c.id == bindparam("key_id"))
+)
+
+
 class SqlAlchemyApiKeyRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -105,17 +216,20 @@ class SqlAlchemyApiKeyRepository:
             raise
 
     async def get(self, key_id: str) -> ApiKeyRecord | None:
-        row = (await self._s.conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
+        """The key with its organisation's kind, in one query (it runs on every request)."""
+        row = (await self._s.conn.execute(_KEY_WITH_ORG, {"key_id": key_id})).first()
         if row is None:
             return None
         return ApiKeyRecord(
             id=row.id, org_id=row.org_id, role=Role(row.role), secret_hash=row.secret_hash,
             created_at=row.created_at, revoked_at=row.revoked_at,
+            org_kind=OrgKind(row.org_kind) if row.org_kind else None,
         )
 
     async def revoke(self, key_id: str) -> bool:
         """Revoke a key now; False if there is no such key or it was revoked already."""
-        result = await self._s.conn.execute(
+        conn = await self._s.writer()
+        result = await conn.execute(
             update(api_keys)
             .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=self._s.clock.now())
@@ -188,7 +302,7 @@ class SqlAlchemyInbox:
         A concurrent claim of the same message waits for the first transaction to end, so a
         rolled-back claim can be made again.
         """
-        conn = self._s.conn
+        conn = await self._s.writer()
         values = {
             "consumer": consumer, "message_id": message_id, "processed_at": self._s.clock.now(),
         }

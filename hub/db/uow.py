@@ -50,14 +50,15 @@ def outbox_row(event: events.Event, *, created_at: datetime) -> dict[str, object
 class SqlAlchemyUnitOfWork:
     """hub.ports.UnitOfWork: `async with` opens a transaction; leaving without commit rolls back.
 
-    On SQLite the transaction begins IMMEDIATE (see hub.db.engine), so a unit of work holds
-    the database's write lock from `async with` to its end: keep it short.
+    On SQLite a writing unit of work queues for the process's write slot and begins IMMEDIATE
+    (see hub.db.engine), so it holds the database's write lock from `async with` to its end:
+    keep it short. A read-only one (`readonly=True`) takes neither and cannot commit.
     """
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine, clock: Clock, *, readonly: bool = False) -> None:
         self._clock = clock
-        self._session = Session(clock)
+        self._readonly = readonly
+        self._session = Session(clock, engine, readonly=readonly)
         self._recorded: list[events.Event] = []
         self.organisations = SqlAlchemyOrganisationRepository(self._session)
         self.api_keys = SqlAlchemyApiKeyRepository(self._session)
@@ -67,19 +68,15 @@ class SqlAlchemyUnitOfWork:
 
     @property
     def connection(self) -> AsyncConnection:
-        """The open connection, for queries no repository covers (reports, tests)."""
+        """The connection reads use now, for queries no repository covers (reports, tests)."""
         return self._session.conn
 
+    async def writer(self) -> AsyncConnection:
+        """The connection of the write transaction (begun now if need be), for raw writes."""
+        return await self._session.writer()
+
     async def __aenter__(self) -> Self:
-        if self._session.is_open:
-            raise RuntimeError("this unit of work is already open")
-        conn = await self._engine.connect()
-        try:
-            await conn.begin()
-        except BaseException:
-            await conn.close()
-            raise
-        self._session.attach(conn)
+        await self._session.open()
         return self
 
     async def __aexit__(
@@ -88,31 +85,32 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if self._session.conn.in_transaction():
-                await self.rollback()
-        finally:
-            await self._session.detach().close()
+        self._recorded = []
+        self.confirmations.forget()
+        await self._session.close()
 
     def record(self, event: events.Event) -> None:
         self._recorded.append(event)
 
     async def commit(self) -> None:
         """Save tracked confirmations, append all events to the log and outbox, commit."""
-        conn = self._session.conn
+        if self._readonly:
+            raise RuntimeError("a read-only unit of work cannot commit")
         try:
             await self.confirmations.flush()
             pending = self._recorded + self.confirmations.collect_events()
             self._recorded = []
-            # In the order they happened (stable, so same-instant events keep their order).
-            pending.sort(key=lambda e: e.at)
-            now = self._clock.now()
-            published = [outbox_row(e, created_at=now) for e in pending if e.published]
-            if published:
-                await conn.execute(insert(outbox), published)
-            # Last, so the event log's lock is held for as short a time as possible.
-            await eventlog.append(conn, pending, recorded_at=now)
-            await conn.commit()
+            if pending:
+                # In the order they happened (stable, so same-instant events keep their order).
+                pending.sort(key=lambda e: e.at)
+                now = self._clock.now()
+                published = [outbox_row(e, created_at=now) for e in pending if e.published]
+                conn = await self._session.writer()
+                if published:
+                    await conn.execute(insert(outbox), published)
+                # Last, so the event log's lock is held for as short a time as possible.
+                await eventlog.append(conn, pending, recorded_at=now)
+            await self._session.commit()
         except BaseException:
             # The original error is what matters; a failing rollback must not hide it.
             with contextlib.suppress(Exception):
@@ -123,15 +121,15 @@ class SqlAlchemyUnitOfWork:
     async def rollback(self) -> None:
         self._recorded = []
         self.confirmations.forget()
-        conn = self._session.conn
-        if conn.in_transaction():
-            await conn.rollback()
+        await self._session.rollback()
 
 
-def uow_factory(engine: AsyncEngine, clock: Clock) -> Callable[[], SqlAlchemyUnitOfWork]:
-    """What services call to start a unit of work."""
+def uow_factory(
+    engine: AsyncEngine, clock: Clock, *, readonly: bool = False
+) -> Callable[[], SqlAlchemyUnitOfWork]:
+    """What services call to start a unit of work (read-only ones for queries)."""
 
     def make() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, clock)
+        return SqlAlchemyUnitOfWork(engine, clock, readonly=readonly)
 
     return make

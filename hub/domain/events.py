@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -27,7 +27,8 @@ class Event:
         return self.name
 
     def data(self) -> dict[str, Any]:
-        d = asdict(self)
+        # Events hold flat values only, so a shallow copy is asdict() without its deep copy.
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["at"] = self.at.isoformat()
         return d
 

@@ -21,16 +21,17 @@ class Queries:
         key_id, secret = parts
         async with self.uow_factory() as uow:
             record = await uow.api_keys.get(key_id)
-            if (
-                record is None
-                or record.revoked_at is not None
-                or not apikeys.secret_matches(secret, record.secret_hash)
-            ):
-                raise Unauthenticated("unknown or revoked API key")
-            org = await uow.organisations.get(record.org_id)
-            if org is None:
-                raise Unauthenticated("the key's organisation no longer exists")
-            return Caller(org_id=org.id, org_kind=org.kind, role=record.role, key_id=record.id)
+        if (
+            record is None
+            or record.revoked_at is not None
+            or not apikeys.secret_matches(secret, record.secret_hash)
+        ):
+            raise Unauthenticated("unknown or revoked API key")
+        if record.org_kind is None:
+            raise Unauthenticated("the key's organisation no longer exists")
+        return Caller(
+            org_id=record.org_id, org_kind=record.org_kind, role=record.role, key_id=record.id
+        )
 
     async def engagement(self, caller: Caller, engagement_id: str) -> Engagement:
         async with self.uow_factory() as uow:

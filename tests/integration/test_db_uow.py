@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -191,7 +192,7 @@ async def test_organisations_engagements_and_keys_round_trip(world: World) -> No
         assert await uow.organisations.by_uscc(world.client.uscc) == world.client
         assert await uow.organisations.get(world.bank.id) == world.bank
         assert await uow.engagements.get(world.engagement.id, None) == world.engagement
-        assert await uow.api_keys.get(key.id) == key
+        assert await uow.api_keys.get(key.id) == dataclasses.replace(key, org_kind=OrgKind.FIRM)
         assert await uow.api_keys.get("nope") is None
         assert await uow.api_keys.revoke(key.id) is True
         assert await uow.api_keys.revoke(key.id) is False
@@ -255,13 +256,16 @@ async def test_stale_update_is_refused_and_changes_nothing(world: World) -> None
     async with world.uow() as uow:
         loaded = await uow.confirmations.get(c.id, None)
         assert loaded is not None
-        # Another writer commits a change after we read (simulated on this connection,
-        # since SQLite would never let a second writer in meanwhile).
-        await uow.connection.execute(
-            update(confirmations)
-            .where(confirmations.c.id == c.id)
-            .values(version=confirmations.c.version + 1)
-        )
+        # Another writer commits a change after we read: a plain read takes no lock, on
+        # either database, so it can.
+        async with world.uow() as other:
+            writer = await other.writer()
+            await writer.execute(
+                update(confirmations)
+                .where(confirmations.c.id == c.id)
+                .values(version=confirmations.c.version + 1)
+            )
+            await other.commit()
         loaded.cancel(at=world.clock.now(), actor="auditor:k1", reason="mistake")
         with pytest.raises(Conflict):
             await uow.commit()
@@ -275,7 +279,6 @@ async def test_stale_update_is_refused_and_changes_nothing(world: World) -> None
 
 async def test_two_requests_racing_on_one_letter_cannot_both_win(world: World) -> None:
     c = await world.save(world.letter())
-    on_postgres = world.engine.dialect.name == "postgresql"
     both_loaded = asyncio.Barrier(2)
 
     async def authorise() -> str:
@@ -283,8 +286,7 @@ async def test_two_requests_racing_on_one_letter_cannot_both_win(world: World) -
             async with world.uow() as uow:
                 loaded = await uow.confirmations.get(c.id, None)
                 assert loaded is not None
-                if on_postgres:  # both read the draft before either writes
-                    await both_loaded.wait()
+                await both_loaded.wait()  # both read the draft before either writes
                 loaded.move_to(Status.AWAITING_AUTHORISATION, at=world.clock.now(), actor="t")
                 await uow.commit()
                 return "ok"
@@ -295,8 +297,8 @@ async def test_two_requests_racing_on_one_letter_cannot_both_win(world: World) -
 
     outcomes = sorted(await asyncio.gather(authorise(), authorise()))
 
-    # PostgreSQL: the stale writer is refused; SQLite: writers queue, the second sees the first.
-    assert outcomes == ["conflict" if on_postgres else "invalid_transition", "ok"]
+    # A plain read takes no lock on either database: the stale writer is refused.
+    assert outcomes == ["conflict", "ok"]
     async with world.uow() as uow:
         final = await uow.confirmations.get(c.id, None)
         history = await uow.confirmations.history(c.id)
