@@ -54,6 +54,7 @@ def _run(roles: tuple[str, ...], *, migrate_first: bool) -> Callable[[argparse.N
             await run_until_signalled(
                 Runtime(container, roles), host=getattr(args, "host", None),
                 port=getattr(args, "port", None),
+                reuse_port=getattr(args, "reuse_port", False),
             )
 
         asyncio.run(main())
@@ -147,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
         if "api" in roles:
             p.add_argument("--host")
             p.add_argument("--port", type=int)
+            p.add_argument("--reuse-port", action="store_true",
+                           help="let several `hub api` processes share the port (Linux "
+                                "SO_REUSEPORT; the kernel spreads connections over them)")
         p.set_defaults(func=_run(roles, migrate_first=migrate))
 
     process("serve", ("api", "relay", "worker", "scheduler"),

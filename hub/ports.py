@@ -132,6 +132,7 @@ class EngagementRepository(Protocol):
     async def list(
         self, caller: Caller, limit: int, cursor: str | None
     ) -> builtins.list[Engagement]: ...
+    def cursor_after(self, engagement: Engagement) -> str: ...
 
 
 class ConfirmationRepository(Protocol):

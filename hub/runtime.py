@@ -42,7 +42,9 @@ class Runtime:
         self.scheduler_task: asyncio.Task[None] | None = None
         self.bound_port: int | None = None
 
-    async def start(self, host: str | None = None, port: int | None = None) -> None:
+    async def start(
+        self, host: str | None = None, port: int | None = None, *, reuse_port: bool = False
+    ) -> None:
         s = self.c.settings
         if self.roles & {"relay", "worker"}:
             await self.c.broker.connect()
@@ -74,7 +76,8 @@ class Runtime:
             self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await self.runner.setup()
             bind_port = s.api_port if port is None else port
-            site = web.TCPSite(self.runner, host or s.api_host, bind_port)
+            site = web.TCPSite(self.runner, host or s.api_host, bind_port,
+                               reuse_port=reuse_port or None)
             await site.start()
             server = getattr(site, "_server", None)
             sockets = getattr(server, "sockets", None) or []

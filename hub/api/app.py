@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -13,6 +14,8 @@ from hub.api.deps import CALLER, DEPS, REQUEST_ID, ApiDeps
 from hub.api.problems import problem_middleware
 from hub.domain.errors import Unauthenticated
 
+log = structlog.get_logger(__name__)
+
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/api/v1/openapi.json"})
 
 
@@ -23,9 +26,16 @@ async def request_context(request: web.Request, handler: Any) -> web.StreamRespo
     request[REQUEST_ID] = rid
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=rid)
+    if request.path.startswith("/api/v1/confirmations/") and "id" in request.match_info:
+        structlog.contextvars.bind_contextvars(confirmation_id=request.match_info["id"])
+    started = time.perf_counter()
+    status = 500  # what the client gets if the handler raises past problem_middleware
     try:
         response = await handler(request)
+        status = response.status
     finally:
+        log.info("request_handled", method=request.method, path=request.path, status=status,
+                 ms=round((time.perf_counter() - started) * 1000, 1))
         structlog.contextvars.clear_contextvars()
     response.headers["X-Request-ID"] = rid
     return response

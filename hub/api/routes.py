@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 import schemas
@@ -88,10 +89,12 @@ async def create_engagement(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/engagements")
 async def list_engagements(request: web.Request) -> web.Response:
-    items = await _deps(request).queries.engagements(
+    items, next_cursor = await _deps(request).queries.engagements(
         _caller(request), _limit(request), request.query.get("cursor")
     )
-    return web.json_response({"items": [rep.engagement(e) for e in items]})
+    return web.json_response(
+        {"items": [rep.engagement(e) for e in items], "next_cursor": next_cursor}
+    )
 
 
 @routes.get("/api/v1/engagements/{id}")
@@ -130,6 +133,7 @@ async def submit_confirmation(request: web.Request) -> web.Response:
         )
     )
     c = result.confirmation
+    structlog.contextvars.bind_contextvars(confirmation_id=c.id)
     headers = {"Location": f"/api/v1/confirmations/{c.id}"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"

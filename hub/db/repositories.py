@@ -11,7 +11,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.db._support import after_cursor, check_limit, engagement_scope, unique_violation
+from hub.db._support import (
+    after_cursor,
+    check_limit,
+    encode_cursor,
+    engagement_scope,
+    unique_violation,
+)
 from hub.db.engine import BEGIN_OPTION, write_slot
 from hub.db.tables import api_keys, engagements, inbox, organisations
 from hub.domain.errors import Conflict
@@ -288,6 +294,10 @@ class SqlAlchemyEngagementRepository:
         if after is not None:
             query = query.where(after)
         return [_engagement(r) for r in await self._s.conn.execute(query)]
+
+    def cursor_after(self, engagement: Engagement) -> str:
+        """The cursor of the page that starts after `engagement`."""
+        return encode_cursor(engagement.created_at, engagement.id)
 
 
 class SqlAlchemyInbox:

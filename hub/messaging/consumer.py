@@ -172,6 +172,9 @@ class Consumer:
                 envelope = decode(delivery.body)
             except UndecodableMessage as e:
                 return await self._park(delivery, envelope_or_raw(delivery.body), reason_of(e))
+            subject = envelope.data.get("confirmation_id")
+            if isinstance(subject, str):  # this task's own context: it ends with the task
+                structlog.contextvars.bind_contextvars(confirmation_id=subject)
             try:
                 applied = await self._apply(envelope)
             except Exception as e:

@@ -42,9 +42,13 @@ class Queries:
 
     async def engagements(
         self, caller: Caller, limit: int, cursor: str | None
-    ) -> list[Engagement]:
+    ) -> tuple[list[Engagement], str | None]:
+        """One page of the caller's engagements and the cursor of the next (None at the end)."""
         async with self.uow_factory() as uow:
-            return await uow.engagements.list(caller, limit, cursor)
+            found = await uow.engagements.list(caller, limit + 1, cursor)
+            more = len(found) > limit
+            page = found[:limit]
+            return page, uow.engagements.cursor_after(page[-1]) if more else None
 
     async def confirmation(self, caller: Caller, confirmation_id: str) -> Confirmation:
         async with self.uow_factory() as uow:

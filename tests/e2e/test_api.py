@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.conftest import LETTER_TYPES, Firm, Hub, make_firm
+from tests.e2e.conftest import LETTER_TYPES, Firm, Hub, make_firm, new_uscc
 
 PROBLEM = "application/problem+json"
 
@@ -271,6 +271,30 @@ async def test_listing_filters_and_cursor_pagination(firm: Firm) -> None:
         bad = await http.get("/api/v1/confirmations", params={"status": "lost"})
         assert bad.status == 422
         assert (await bad.json(content_type=None))["errors"][0]["field"] == "status"
+
+
+async def test_engagements_page_with_a_cursor(firm: Firm) -> None:
+    async with firm.hub.client(firm.key) as http:
+        ids = [firm.engagement_id]
+        for i in range(4):
+            resp = await http.post("/api/v1/engagements", json={
+                "name": f"专项审计 {i}", "client": {"name": f"客户{i}有限公司",
+                                                   "uscc": new_uscc("110105")},
+                "period_start": "2025-01-01", "period_end": "2025-12-31",
+            })
+            assert resp.status == 201, await resp.text()
+            ids.append((await resp.json())["id"])
+        seen, cursor, pages = [], None, 0
+        while True:
+            params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+            page = await (await http.get("/api/v1/engagements", params=params)).json()
+            seen += [e["id"] for e in page["items"]]
+            pages += 1
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+    assert seen == ids
+    assert pages == 3
 
 
 async def test_authentication_and_roles(hub: Hub, firm: Firm) -> None:

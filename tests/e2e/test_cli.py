@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -10,6 +14,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import text
 
+import schemas
 from hub.db.engine import create_engine
 from tests.e2e.conftest import new_uscc, start_hub
 
@@ -73,3 +78,70 @@ async def test_audit_verify_names_the_altered_entry(db_url: str, tmp_path: Any) 
     broken = hub_cli(db_url, "audit", "verify", tmp_path=tmp_path)
     assert broken.returncode == 1
     assert f"seq={seq}" in broken.stderr
+
+
+async def test_serve_logs_json_lines_with_ids_and_no_secrets(tmp_path: Any) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path}/hub.db"
+    assert hub_cli(db_url, "migrate", tmp_path=tmp_path).returncode == 0
+    firm = hub_cli(db_url, "org", "create", "--kind", "firm", "--name", "信达会计师事务所",
+                   "--uscc", new_uscc(), tmp_path=tmp_path).stdout.strip()
+    bank_uscc = new_uscc()
+    assert hub_cli(db_url, "org", "create", "--kind", "bank", "--name", "示范银行",
+                   "--uscc", bank_uscc, tmp_path=tmp_path).returncode == 0
+    api_key = hub_cli(db_url, "apikey", "create", "--org", firm, "--role", "auditor",
+                      tmp_path=tmp_path).stdout.strip()
+    env = {**os.environ, "HUB_DATABASE_URL": db_url, "HUB_DATA_DIR": str(tmp_path),
+           "HUB_LOG_LEVEL": "debug", "HUB_LOG_FORMAT": "json"}
+    port = free_port()
+    serve = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        async with aiohttp.ClientSession(
+            f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {api_key}"}
+        ) as http:
+            await wait_until_up(http)
+            engagement = await (await http.post("/api/v1/engagements", json={
+                "name": "2025年度审计", "client": {"name": "被审计单位", "uscc": new_uscc()},
+                "period_start": "2025-01-01", "period_end": "2025-12-31",
+            })).json()
+            body = schemas.example("confirmation_request.bank_format1")
+            body["engagement_id"] = engagement["id"]
+            body["letter"]["responder"]["uscc"] = bank_uscc
+            made = await http.post("/api/v1/confirmations", json=body,
+                                   headers={"X-Request-ID": "req-under-test"})
+            assert made.status == 201, await made.text()
+            cid = (await made.json())["id"]
+            await http.get(f"/api/v1/confirmations/{cid}/history")
+            await asyncio.sleep(1.0)  # the worker picks the submission up
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        _, stderr = serve.communicate(timeout=60)
+    assert serve.returncode == 0, stderr
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert lines and len(lines) == len(stderr.splitlines()), "every log line is JSON"
+    submitted = [x for x in lines if x.get("request_id") == "req-under-test"]
+    assert submitted and all(x.get("confirmation_id") == cid for x in submitted)
+    history = [x for x in lines if x.get("path") == f"/api/v1/confirmations/{cid}/history"]
+    assert history and history[0]["confirmation_id"] == cid and history[0]["status"] == 200
+    consumed = [x for x in lines if x.get("message_id") and x.get("confirmation_id") == cid]
+    assert consumed, "the worker's lines carry message_id and confirmation_id"
+    secret = api_key.split("_", 2)[2]
+    assert secret not in stderr
+
+
+async def wait_until_up(http: aiohttp.ClientSession) -> None:
+    for _ in range(200):
+        try:
+            if (await http.get("/healthz")).status == 200:
+                return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError("hub serve did not come up")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
