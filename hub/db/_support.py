@@ -7,7 +7,7 @@ import binascii
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Table, and_, false, or_
+from sqlalchemy import ColumnElement, Table, and_, bindparam, false, or_
 from sqlalchemy.exc import IntegrityError
 
 from hub.domain.errors import ValidationFailed
@@ -55,23 +55,42 @@ def check_limit(limit: int) -> int:
     return limit
 
 
-def engagement_scope(table: Table, caller: Caller) -> ColumnElement[bool]:
-    """The engagements (or their confirmations) `caller`'s organisation may see."""
+SCOPE_ORG = "scope_org_id"
+"""The bound parameter the scope clauses compare with: pass `scope_params(caller)` along."""
+
+
+def scope_kind(caller: Caller) -> str:
+    """Which scope clause applies to `caller`; statements are built once per kind."""
     if caller.is_firm:
-        return table.c.firm_org_id == caller.org_id
+        return "firm"
     if caller.role is Role.CLIENT_SIGNER:
-        return table.c.client_org_id == caller.org_id
+        return "client"
+    if caller.role is Role.BANK_OPERATOR:
+        return "bank"
+    return "none"
+
+
+def scope_params(caller: Caller | None) -> dict[str, str]:
+    return {} if caller is None else {SCOPE_ORG: caller.org_id}
+
+
+def engagement_scope(table: Table, kind: str) -> ColumnElement[bool]:
+    """The engagements (or their confirmations) a caller of scope `kind` may see."""
+    if kind == "firm":
+        return table.c.firm_org_id == bindparam(SCOPE_ORG)
+    if kind == "client":
+        return table.c.client_org_id == bindparam(SCOPE_ORG)
     return false()
 
 
-def confirmation_scope(table: Table, caller: Caller) -> ColumnElement[bool]:
+def confirmation_scope(table: Table, kind: str) -> ColumnElement[bool]:
     """Firms see their letters, the audited entity its own, a bank those sent to it."""
-    if caller.role is Role.BANK_OPERATOR:
+    if kind == "bank":
         return and_(
-            table.c.responder_org_id == caller.org_id,
+            table.c.responder_org_id == bindparam(SCOPE_ORG),
             table.c.status.in_(sorted(s.value for s in BANK_VISIBLE)),
         )
-    return engagement_scope(table, caller)
+    return engagement_scope(table, kind)
 
 
 def unique_violation(error: IntegrityError) -> str | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, select, update
+from sqlalchemy import Row, and_, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +20,8 @@ from hub.db._support import (
     check_limit,
     confirmation_scope,
     encode_cursor,
+    scope_kind,
+    scope_params,
     unique_violation,
 )
 from hub.db.repositories import Session
@@ -139,6 +142,29 @@ def _insert_conflict(error: IntegrityError, c: Confirmation) -> Conflict | None:
     return Conflict(f"confirmation {c.id} exists", field="id")
 
 
+@functools.cache
+def _get_statement(kind: str | None, lock: bool) -> Any:
+    """SELECT one confirmation by :cid, in a caller's scope (`kind`), FOR UPDATE if `lock`.
+
+    Built once per shape: building a statement and its cache key costs more than running it.
+    """
+    query = select(confirmations).where(confirmations.c.id == bindparam("cid"))
+    if kind is not None:
+        query = query.where(confirmation_scope(confirmations, kind))
+    return query.with_for_update() if lock else query
+
+
+_AMOUNTS_OF = (
+    select(confirmation_amounts)
+    .where(confirmation_amounts.c.confirmation_id.in_(bindparam("ids", expanding=True)))
+    .order_by(confirmation_amounts.c.id)
+)
+
+_UPDATE_IF_UNCHANGED = update(confirmations).where(
+    confirmations.c.id == bindparam("b_id"), confirmations.c.version == bindparam("b_version")
+)
+"""UPDATE of the columns given as parameters, if the row is still at the version read."""
+
 _INSERT_NEW = {
     "postgresql": postgresql.insert(confirmations).on_conflict_do_nothing()
     .returning(confirmations.c.id),
@@ -229,9 +255,8 @@ class SqlAlchemyConfirmationRepository:
             values["version"] = max(c.version, tracked.version + 1)
             try:
                 result = await conn.execute(
-                    update(confirmations)
-                    .where(confirmations.c.id == cid, confirmations.c.version == tracked.version)
-                    .values(values)
+                    _UPDATE_IF_UNCHANGED,
+                    {**values, "b_id": cid, "b_version": tracked.version},
                 )
             except IntegrityError as e:
                 conflict = _insert_conflict(e, c)
@@ -273,15 +298,14 @@ class SqlAlchemyConfirmationRepository:
         `for_update` locks the row until the transaction ends (SELECT … FOR UPDATE on
         PostgreSQL; SQLite's IMMEDIATE write transactions already exclude other writers).
         """
-        query = select(confirmations).where(confirmations.c.id == confirmation_id)
-        if caller is not None:
-            query = query.where(confirmation_scope(confirmations, caller))
         conn = self._s.conn
         if for_update:
             conn = await self._s.writer()
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update()
-        found = await self._load(query, conn)
+        query = _get_statement(
+            None if caller is None else scope_kind(caller),
+            for_update and conn.dialect.name == "postgresql",
+        )
+        found = await self._load(query, conn, {"cid": confirmation_id, **scope_params(caller)})
         return found[0] if found else None
 
     async def by_idempotency_key(self, firm_org_id: str, key: str) -> Confirmation | None:
@@ -298,7 +322,7 @@ class SqlAlchemyConfirmationRepository:
         limit = check_limit(flt.limit)
         query = (
             select(confirmations)
-            .where(confirmation_scope(confirmations, caller))
+            .where(confirmation_scope(confirmations, scope_kind(caller)))
             .order_by(confirmations.c.created_at, confirmations.c.id)
             .limit(limit + 1)
         )
@@ -309,7 +333,7 @@ class SqlAlchemyConfirmationRepository:
         after = after_cursor(confirmations, flt.cursor)
         if after is not None:
             query = query.where(after)
-        items = await self._load(query)
+        items = await self._load(query, params=scope_params(caller))
         if len(items) <= limit:
             return Page(items=items, next_cursor=None)
         items = items[:limit]
@@ -334,19 +358,16 @@ class SqlAlchemyConfirmationRepository:
         )
 
     async def _load(
-        self, query: Any, conn: AsyncConnection | None = None
+        self, query: Any, conn: AsyncConnection | None = None,
+        params: dict[str, Any] | None = None,
     ) -> builtins.list[Confirmation]:
         """Run `query` over confirmations; tracked objects are returned as they are in memory."""
         conn = conn or self._s.conn
-        rows = (await conn.execute(query)).all()
+        rows = (await conn.execute(query, params or {})).all()
         fresh = [r.id for r in rows if r.id not in self._tracked]
         amounts: dict[str, builtins.list[AmountLine]] = {cid: [] for cid in fresh}
         if fresh:
-            result = await conn.execute(
-                select(confirmation_amounts)
-                .where(confirmation_amounts.c.confirmation_id.in_(fresh))
-                .order_by(confirmation_amounts.c.id)
-            )
+            result = await conn.execute(_AMOUNTS_OF, {"ids": fresh})
             for a in result:
                 amounts[a.confirmation_id].append(
                     AmountLine(pointer=a.pointer, amount=a.amount, currency=a.currency)

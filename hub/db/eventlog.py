@@ -62,6 +62,11 @@ def entry_hash(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LAST = select(event_log.c.seq, event_log.c.hash).order_by(event_log.c.seq.desc()).limit(1)
+_INSERT = insert(event_log)
+
+
 async def append(
     conn: AsyncConnection, events: Sequence[Event], *, recorded_at: datetime
 ) -> list[int]:
@@ -75,12 +80,8 @@ async def append(
     if not events:
         return []
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
-    last = (
-        await conn.execute(
-            select(event_log.c.seq, event_log.c.hash).order_by(event_log.c.seq.desc()).limit(1)
-        )
-    ).first()
+        await conn.execute(_LOCK, {"key": APPEND_LOCK_KEY})
+    last = (await conn.execute(_LAST)).first()
     seq, prev_hash = (int(last.seq), str(last.hash)) if last else (0, GENESIS_HASH)
     rows: list[dict[str, Any]] = []
     for event in events:
@@ -99,7 +100,7 @@ async def append(
         }
         entry["hash"] = prev_hash = entry_hash(entry)
         rows.append({**entry, "occurred_at": occurred_at, "recorded_at": recorded_at})
-    await conn.execute(insert(event_log), rows)
+    await conn.execute(_INSERT, rows)
     return [r["seq"] for r in rows]
 
 

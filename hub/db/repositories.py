@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -16,6 +17,8 @@ from hub.db._support import (
     check_limit,
     encode_cursor,
     engagement_scope,
+    scope_kind,
+    scope_params,
     unique_violation,
 )
 from hub.db.engine import BEGIN_OPTION, write_slot
@@ -158,6 +161,10 @@ class Session:
             await conn.execute(statement, params)
 
 
+_ORG_BY_ID = select(organisations).where(organisations.c.id == bindparam("v"))
+_ORG_BY_USCC = select(organisations).where(organisations.c.uscc == bindparam("v"))
+
+
 class SqlAlchemyOrganisationRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -181,13 +188,13 @@ class SqlAlchemyOrganisationRepository:
             raise
 
     async def get(self, org_id: str) -> Organisation | None:
-        return await self._one(organisations.c.id == org_id)
+        return await self._one(_ORG_BY_ID, org_id)
 
     async def by_uscc(self, uscc: str) -> Organisation | None:
-        return await self._one(organisations.c.uscc == uscc)
+        return await self._one(_ORG_BY_USCC, uscc)
 
-    async def _one(self, where: Any) -> Organisation | None:
-        row = (await self._s.conn.execute(select(organisations).where(where))).first()
+    async def _one(self, statement: Any, value: str) -> Organisation | None:
+        row = (await self._s.conn.execute(statement, {"v": value})).first()
         if row is None:
             return None
         return Organisation(
@@ -251,6 +258,13 @@ def _engagement(row: Row[Any]) -> Engagement:
     )
 
 
+@functools.cache
+def _engagement_statement(kind: str | None) -> Any:
+    """SELECT one engagement by :eid in a caller's scope (`kind`); built once per shape."""
+    query = select(engagements).where(engagements.c.id == bindparam("eid"))
+    return query if kind is None else query.where(engagement_scope(engagements, kind))
+
+
 class SqlAlchemyEngagementRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -271,10 +285,9 @@ class SqlAlchemyEngagementRepository:
             raise
 
     async def get(self, engagement_id: str, caller: Caller | None) -> Engagement | None:
-        query = select(engagements).where(engagements.c.id == engagement_id)
-        if caller is not None:
-            query = query.where(engagement_scope(engagements, caller))
-        row = (await self._s.conn.execute(query)).first()
+        query = _engagement_statement(None if caller is None else scope_kind(caller))
+        params = {"eid": engagement_id, **scope_params(caller)}
+        row = (await self._s.conn.execute(query, params)).first()
         return None if row is None else _engagement(row)
 
     async def list(
@@ -286,18 +299,29 @@ class SqlAlchemyEngagementRepository:
         """
         query = (
             select(engagements)
-            .where(engagement_scope(engagements, caller))
+            .where(engagement_scope(engagements, scope_kind(caller)))
             .order_by(engagements.c.created_at, engagements.c.id)
             .limit(check_limit(limit))
         )
         after = after_cursor(engagements, cursor)
         if after is not None:
             query = query.where(after)
-        return [_engagement(r) for r in await self._s.conn.execute(query)]
+        return [_engagement(r) for r in await self._s.conn.execute(query, scope_params(caller))]
 
     def cursor_after(self, engagement: Engagement) -> str:
         """The cursor of the page that starts after `engagement`."""
         return encode_cursor(engagement.created_at, engagement.id)
+
+
+_CLAIM = {
+    "postgresql": postgresql.insert(inbox)
+    .on_conflict_do_nothing(index_elements=["consumer", "message_id"])
+    .returning(inbox.c.message_id),
+    "sqlite": sqlite.insert(inbox)
+    .on_conflict_do_nothing(index_elements=["consumer", "message_id"])
+    .returning(inbox.c.message_id),
+}
+"""INSERT of an inbox row that returns nothing if the message was claimed already."""
 
 
 class SqlAlchemyInbox:
@@ -316,15 +340,5 @@ class SqlAlchemyInbox:
         values = {
             "consumer": consumer, "message_id": message_id, "processed_at": self._s.clock.now(),
         }
-        keys = ["consumer", "message_id"]
-        statement: Any
-        if conn.dialect.name == "postgresql":
-            statement = postgresql.insert(inbox).values(**values).on_conflict_do_nothing(
-                index_elements=keys
-            )
-        else:
-            statement = sqlite.insert(inbox).values(**values).on_conflict_do_nothing(
-                index_elements=keys
-            )
-        result = await conn.execute(statement.returning(inbox.c.message_id))
+        result = await conn.execute(_CLAIM[conn.dialect.name], values)
         return result.first() is not None

@@ -47,6 +47,9 @@ def outbox_row(event: events.Event, *, created_at: datetime) -> dict[str, object
     }
 
 
+_INSERT_OUTBOX = insert(outbox)
+
+
 class SqlAlchemyUnitOfWork:
     """hub.ports.UnitOfWork: `async with` opens a transaction; leaving without commit rolls back.
 
@@ -107,7 +110,7 @@ class SqlAlchemyUnitOfWork:
                 published = [outbox_row(e, created_at=now) for e in pending if e.published]
                 conn = await self._session.writer()
                 if published:
-                    await conn.execute(insert(outbox), published)
+                    await conn.execute(_INSERT_OUTBOX, published)
                 # Last, so the event log's lock is held for as short a time as possible.
                 await eventlog.append(conn, pending, recorded_at=now)
             await self._session.commit()
