@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.api import ApiDeps
 from hub.calendar_data import prc_calendar
 from hub.domain.calendar import WorkingDayCalendar
-from hub.ports import Broker, Clock, SystemClock, UnitOfWorkFactory
+from hub.ports import Broker, Clock, LetterMaker, SystemClock, UnitOfWorkFactory
 from hub.services.handlers import Deps
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
@@ -72,8 +73,11 @@ class Container:
         await self.engine.dispose()
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Container:
-    """Wire the hub for these settings."""
+def build(
+    settings: Settings, *, clock: Clock | None = None, letter_maker: LetterMaker | None = None
+) -> Container:
+    """Wire the hub for these settings (`letter_maker` replaces the configured one)."""
+    from hub.blobs import DirectoryBlobStore
     from hub.db.engine import create_engine
     from hub.db.uow import uow_factory
 
@@ -81,10 +85,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     calendar = prc_calendar()
     engine = create_engine(settings.database_url)
     factory = uow_factory(engine, clock)
+    blobs = DirectoryBlobStore(Path(settings.data_dir) / "blobs")
     deps = Deps(
         clock=clock,
         calendar=calendar,
         authorisation_window_working_days=settings.authorisation_window_working_days,
+        blobs=blobs,
+        letter_maker=letter_maker or _letter_maker(settings),
     )
     return Container(
         settings=settings,
@@ -93,8 +100,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         engine=engine,
         uow_factory=factory,
         bus=MessageBus(factory, deps),
-        queries=Queries(uow_factory(engine, clock, readonly=True)),
+        queries=Queries(uow_factory(engine, clock, readonly=True), blobs),
     )
+
+
+def _letter_maker(settings: Settings) -> LetterMaker | None:
+    """The configured letter maker; None until the letter stage is configured (issue 3)."""
+    return None
 
 
 def holder_id() -> str:

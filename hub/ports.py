@@ -15,6 +15,7 @@ from hub.domain import events
 from hub.domain.model import (
     Caller,
     Confirmation,
+    Document,
     Engagement,
     Organisation,
     OrgKind,
@@ -135,6 +136,11 @@ class EngagementRepository(Protocol):
     def cursor_after(self, engagement: Engagement) -> str: ...
 
 
+class DocumentRepository(Protocol):
+    async def add(self, document: Document) -> None: ...
+    async def get(self, confirmation_id: str, kind: str) -> Document | None: ...
+
+
 class ConfirmationRepository(Protocol):
     async def add(self, confirmation: Confirmation) -> None:
         """Insert; raises Conflict on a duplicate idempotency key, business key or letter number."""
@@ -166,6 +172,8 @@ class UnitOfWork(Protocol):
     def confirmations(self) -> ConfirmationRepository: ...
     @property
     def inbox(self) -> Inbox: ...
+    @property
+    def documents(self) -> DocumentRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -185,6 +193,27 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+# --------------------------------------------------------------------------- documents
+
+
+class BlobStore(Protocol):
+    """Immutable documents by their SHA-256 (a directory by default, object storage later)."""
+
+    async def put(self, data: bytes) -> str:
+        """Store `data` durably; returns its SHA-256 in hex, which is also its key."""
+
+    async def get(self, sha256: str) -> bytes:
+        """The bytes stored under `sha256`; NotFound if there are none."""
+
+
+class LetterMaker(Protocol):
+    """Renders a confirmation's letter and signs it: the audited entity's authorisation
+    signature first, then the firm's, each as an incremental update keeping the other valid."""
+
+    async def make(self, confirmation: Confirmation, *, firm_name: str,
+                   client_name: str) -> bytes: ...
 
 
 class OutboxStore(Protocol):

@@ -41,6 +41,9 @@ def confirmation(c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]
         "created_at": _d(c.created_at),
         "updated_at": _d(c.updated_at),
         "parent_id": c.parent_id,
+        "authorised_at": _d(c.authorised_at),
+        "authorised_by": c.authorised_by,
+        "letter_sha256": c.letter_sha256,
     }
     if with_letter:
         out["letter"] = c.letter

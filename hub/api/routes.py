@@ -204,5 +204,29 @@ async def cancel_confirmation(request: web.Request) -> web.Response:
     return web.json_response(rep.confirmation(c))
 
 
+@routes.post("/api/v1/confirmations/{id}/authorization")
+async def authorise_confirmation(request: web.Request) -> web.Response:
+    """授权: the audited entity's client_signer authorises the request to be sent."""
+    deps = _deps(request)
+    c = await deps.bus.handle(
+        commands.AuthoriseConfirmation(
+            caller=_caller(request), confirmation_id=request.match_info["id"]
+        )
+    )
+    deps.after_commit()
+    return web.json_response(rep.confirmation(c))
+
+
+@routes.get("/api/v1/confirmations/{id}/letter.pdf")
+async def letter_pdf(request: web.Request) -> web.Response:
+    """The signed letter (询证函), once made."""
+    cid = request.match_info["id"]
+    pdf = await _deps(request).queries.document(_caller(request), cid, "letter")
+    return web.Response(
+        body=pdf, content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{cid}.pdf"'},
+    )
+
+
 def setup(app: web.Application) -> None:
     app.add_routes(routes)

@@ -69,6 +69,9 @@ def _values(c: Confirmation) -> dict[str, Any]:
         "created_at": c.created_at,
         "updated_at": c.updated_at or c.created_at,
         "version": c.version,
+        "authorised_by": c.authorised_by,
+        "authorised_at": c.authorised_at,
+        "letter_sha256": c.letter_sha256,
     }
 
 
@@ -111,6 +114,9 @@ def _confirmation(row: Row[Any], amounts: list[AmountLine]) -> Confirmation:
         parent_id=row.parent_id,
         amounts=amounts,
         version=row.version,
+        authorised_by=row.authorised_by,
+        authorised_at=row.authorised_at,
+        letter_sha256=row.letter_sha256,
     )
 
 

@@ -105,6 +105,10 @@ confirmations = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("version", Integer(), nullable=False),
+    # Who authorised the request and when (授权); the SHA-256 of the signed letter (制函).
+    Column("authorised_by", String(200), nullable=True),
+    Column("authorised_at", UTCDateTime(), nullable=True),
+    Column("letter_sha256", String(64), nullable=True),
     UniqueConstraint("firm_org_id", "idempotency_key"),
     UniqueConstraint("firm_org_id", "letter_number"),
     # Cursor pagination of a firm's confirmations, ordered by (created_at, id).
@@ -140,6 +144,21 @@ event_log = Table(
     Column("hash", String(64), nullable=False),
     # history(): one aggregate's entries in order.
     Index(None, "aggregate_id", "seq"),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("confirmation_id", String(ID), ForeignKey("confirmations.id"), nullable=False),
+    # "letter" now; replies, workpapers and evidence bundles later.
+    Column("kind", String(32), nullable=False),
+    # The blob store's key: the SHA-256 of the bytes.
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer(), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("confirmation_id", "kind"),
 )
 
 outbox = Table(

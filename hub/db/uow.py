@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db import eventlog
 from hub.db.confirmations import SqlAlchemyConfirmationRepository
+from hub.db.documents import SqlAlchemyDocumentRepository
 from hub.db.repositories import (
     Session,
     SqlAlchemyApiKeyRepository,
@@ -68,6 +69,7 @@ class SqlAlchemyUnitOfWork:
         self.engagements = SqlAlchemyEngagementRepository(self._session)
         self.confirmations = SqlAlchemyConfirmationRepository(self._session)
         self.inbox = SqlAlchemyInbox(self._session)
+        self.documents = SqlAlchemyDocumentRepository(self._session)
 
     @property
     def connection(self) -> AsyncConnection:

@@ -72,3 +72,18 @@ class ExpireAuthorisations(Command):
     """Sent by the scheduler: expire requests whose authorisation window has passed."""
 
     limit: int = 500
+
+
+@dataclass(frozen=True)
+class AuthoriseConfirmation(Command):
+    """The audited entity's client_signer authorises a request (授权)."""
+
+    caller: Caller
+    confirmation_id: str
+
+
+@dataclass(frozen=True)
+class MakeLetter(Command):
+    """Sent by the jobs worker when a request is authorised: render, sign, store (制函)."""
+
+    confirmation_id: str

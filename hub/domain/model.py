@@ -164,6 +164,18 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A stored document of a confirmation: the signed letter now, replies and more later."""
+
+    confirmation_id: str
+    kind: str  # "letter"
+    sha256: str  # also its key in the blob store
+    size: int
+    media_type: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class AmountLine:
     """One money figure of a letter, kept as NUMERIC for reports and comparison."""
 
@@ -197,6 +209,9 @@ class Confirmation:
     parent_id: str | None = None
     amounts: list[AmountLine] = field(default_factory=list)
     version: int = 0
+    authorised_by: str | None = None
+    authorised_at: datetime | None = None
+    letter_sha256: str | None = None
     pending_events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -246,6 +261,29 @@ class Confirmation:
     def request_authorisation(self, *, due: date, at: datetime, actor: str) -> None:
         self.move_to(Status.AWAITING_AUTHORISATION, at=at, actor=actor)
         self.authorisation_due = due
+
+    def authorise(self, *, today: date, at: datetime, actor: str) -> None:
+        """The audited entity authorises the request (授权) within its window."""
+        if self.status is not Status.AWAITING_AUTHORISATION:
+            raise InvalidTransition(
+                self.status.value, Status.AUTHORISED.value,
+                reason="only a request awaiting authorisation (待授权) can be authorised",
+            )
+        if self.authorisation_due is not None and today > self.authorisation_due:
+            raise InvalidTransition(
+                self.status.value, Status.AUTHORISED.value,
+                reason=f"the authorisation window ended on {self.authorisation_due.isoformat()}",
+            )
+        self.move_to(Status.AUTHORISED, at=at, actor=actor)
+        self.authorised_by = actor
+        self.authorised_at = at
+
+    def letter_made(self, *, sha256: str, at: datetime, actor: str) -> None:
+        """The signed letter exists (制函) and its SHA-256 is recorded."""
+        if len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256):
+            raise ValueError(f"not a SHA-256 in hex: {sha256!r}")
+        self.move_to(Status.LETTER_READY, at=at, actor=actor)
+        self.letter_sha256 = sha256
 
     def cancel(self, *, at: datetime, actor: str, reason: str | None = None) -> None:
         if self.status not in CANCELLABLE:

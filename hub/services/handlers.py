@@ -27,7 +27,7 @@ from hub.domain.model import (
     Status,
 )
 from hub.domain.uscc import validate_uscc
-from hub.ports import SYSTEM_ACTOR, ApiKeyRecord, Clock, UnitOfWork
+from hub.ports import SYSTEM_ACTOR, ApiKeyRecord, BlobStore, Clock, LetterMaker, UnitOfWork
 from hub.services import apikeys
 
 log = structlog.get_logger(__name__)
@@ -40,6 +40,8 @@ class Deps:
     clock: Clock
     calendar: WorkingDayCalendar
     authorisation_window_working_days: int = 10
+    blobs: BlobStore | None = None
+    letter_maker: LetterMaker | None = None
 
 
 @dataclass(frozen=True)

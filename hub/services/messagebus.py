@@ -7,7 +7,10 @@ from typing import Any
 from hub.domain import commands
 from hub.domain.errors import DuplicateIdempotencyKey
 from hub.ports import UnitOfWork, UnitOfWorkFactory
-from hub.services.handlers import HANDLERS, Deps
+from hub.services import handlers, letters
+from hub.services.handlers import Deps
+
+HANDLERS = {**handlers.HANDLERS, **letters.HANDLERS}
 
 
 class MessageBus:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from hub.domain.errors import NotFound, Unauthenticated
 from hub.domain.model import Caller, Confirmation, Engagement
-from hub.ports import ConfirmationFilter, HistoryEntry, Page, UnitOfWorkFactory
+from hub.ports import BlobStore, ConfirmationFilter, HistoryEntry, Page, UnitOfWorkFactory
 from hub.services import apikeys
 
 
 class Queries:
     """Reads that need no command: every one is scoped to the caller's organisation."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, blobs: BlobStore | None = None) -> None:
         self.uow_factory = uow_factory
+        self.blobs = blobs
 
     async def authenticate(self, presented: str) -> Caller:
         parts = apikeys.split_key(presented)
@@ -67,3 +68,14 @@ class Queries:
             if c is None:
                 raise NotFound("no such confirmation")
             return await uow.confirmations.history(confirmation_id)
+
+    async def document(self, caller: Caller, confirmation_id: str, kind: str) -> bytes:
+        """A stored document (e.g. the signed letter) of a confirmation the caller may see."""
+        async with self.uow_factory() as uow:
+            c = await uow.confirmations.get(confirmation_id, caller)
+            if c is None:
+                raise NotFound("no such confirmation")
+            doc = await uow.documents.get(confirmation_id, kind)
+        if doc is None or self.blobs is None:
+            raise NotFound(f"the {kind} of this confirmation is not made yet")
+        return await self.blobs.get(doc.sha256)

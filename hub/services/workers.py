@@ -23,6 +23,8 @@ def jobs_handler(bus: MessageBus) -> JobHandler:
         data: dict[str, Any] = envelope.data
         if envelope.type == "confirmation.submitted":
             return commands.RequestAuthorisation(confirmation_id=data["confirmation_id"])
+        if envelope.type == "confirmation.status_changed" and data.get("to_status") == "authorised":
+            return commands.MakeLetter(confirmation_id=data["confirmation_id"])
         return None
 
     async def handle(envelope: Envelope, uow: UnitOfWork) -> None:

@@ -15,6 +15,7 @@ from hub.bootstrap import Container, build
 from hub.db.migrate import migrate
 from hub.domain.commands import CreateApiKey, CreateOrganisation
 from hub.domain.uscc import make_uscc
+from hub.ports import LetterMaker
 from hub.runtime import Runtime
 from hub.settings import load_settings
 from tests.conftest import unique
@@ -75,14 +76,17 @@ class Firm:
         return body
 
 
-async def start_hub(db_url: str, broker_url: str, tmp_path: Any, **overrides: Any) -> Hub:
+async def start_hub(
+    db_url: str, broker_url: str, tmp_path: Any, *, letter_maker: LetterMaker | None = None,
+    **overrides: Any,
+) -> Hub:
     settings = load_settings(
         env={}, data_dir=str(tmp_path), database_url=db_url, broker_url=broker_url,
         relay_poll_seconds=0.05, scheduler_interval_seconds=0.5, retry_base_seconds=0.05,
         **overrides,
     )
     await migrate(settings.database_url)
-    container = build(settings)
+    container = build(settings, letter_maker=letter_maker)
     runtime = Runtime(container, ("api", "relay", "worker", "scheduler"))
     await runtime.start(host="127.0.0.1", port=0)
     return Hub(f"http://127.0.0.1:{runtime.bound_port}", container, runtime)

@@ -1,0 +1,76 @@
+"""The letter stage: the audited entity authorises (授权); a worker makes the signed letter."""
+
+from __future__ import annotations
+
+import structlog
+
+from hub.domain import commands
+from hub.domain.errors import Forbidden, NotFound
+from hub.domain.model import Confirmation, Document, Role, Status
+from hub.ports import SYSTEM_ACTOR, UnitOfWork
+from hub.services.handlers import Deps, Handler
+
+log = structlog.get_logger(__name__)
+
+LETTER = "letter"
+PDF = "application/pdf"
+
+
+async def authorise_confirmation(
+    cmd: commands.AuthoriseConfirmation, uow: UnitOfWork, deps: Deps
+) -> Confirmation:
+    """Only a client_signer key of the audited entity named on the letter may authorise."""
+    caller = cmd.caller
+    c = await uow.confirmations.get(cmd.confirmation_id, caller, for_update=True)
+    if c is None:
+        raise NotFound("no such confirmation")
+    if caller.role is not Role.CLIENT_SIGNER or caller.org_id != c.client_org_id:
+        raise Forbidden(
+            "only a client_signer key of the audited entity (被审计单位) may authorise",
+            field="Authorization",
+        )
+    c.authorise(today=deps.clock.today(), at=deps.clock.now(), actor=caller.actor)
+    return c
+
+
+async def make_letter(
+    cmd: commands.MakeLetter, uow: UnitOfWork, deps: Deps
+) -> Confirmation | None:
+    """Render and sign the letter, store it, record its SHA-256, move to letter_ready.
+
+    Runs again harmlessly: a confirmation no longer `authorised` is left alone, and the blob
+    store keeps each document by its hash, so a retry after a crash leaves at most one unused
+    blob behind, never a second letter.
+    """
+    if deps.letter_maker is None or deps.blobs is None:
+        raise RuntimeError("this hub has no letter maker or blob store configured")
+    c = await uow.confirmations.get(cmd.confirmation_id, None)
+    if c is None:
+        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    if c.status is not Status.AUTHORISED:
+        log.info("letter_not_made", confirmation_id=c.id, status=c.status.value)
+        return None
+    firm = await uow.organisations.get(c.firm_org_id)
+    client = await uow.organisations.get(c.client_org_id)
+    pdf = await deps.letter_maker.make(
+        c, firm_name=firm.name if firm else "", client_name=client.name if client else ""
+    )
+    sha256 = await deps.blobs.put(pdf)
+    # Lock only now: rendering and signing take a while and must not hold the row.
+    locked = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
+    if locked is None or locked.status is not Status.AUTHORISED:
+        return None
+    now = deps.clock.now()
+    await uow.documents.add(Document(
+        confirmation_id=locked.id, kind=LETTER, sha256=sha256, size=len(pdf),
+        media_type=PDF, created_at=now,
+    ))
+    locked.letter_made(sha256=sha256, at=now, actor=SYSTEM_ACTOR)
+    log.info("letter_made", confirmation_id=locked.id, sha256=sha256, size=len(pdf))
+    return locked
+
+
+HANDLERS: dict[type[commands.Command], Handler] = {
+    commands.AuthoriseConfirmation: authorise_confirmation,
+    commands.MakeLetter: make_letter,
+}
