@@ -263,6 +263,31 @@ def _paths() -> dict[str, Any]:
                               **_errors(*body_errors, "404", "409")},
             },
         },
+        "/api/v1/confirmations/{id}/authorization": {
+            "post": {
+                "operationId": "authoriseConfirmation", "tags": ["confirmations"],
+                "summary": "Authorise (授权) the request: the audited entity's client_signer",
+                "description": "Allowed while the confirmation awaits authorisation and its "
+                               "window (10 working days) is open; the letter is then "
+                               "rendered, signed and becomes letter_ready.",
+                "parameters": [_param("ConfirmationId")],
+                "responses": {**_ok("The authorised confirmation.", "confirmation"),
+                              **_errors("401", "403", "404", "409")},
+            },
+        },
+        "/api/v1/confirmations/{id}/letter.pdf": {
+            "get": {
+                "operationId": "getLetterPdf", "tags": ["confirmations"],
+                "summary": "The signed letter (询证函) as PDF, once made",
+                "parameters": [_param("ConfirmationId")],
+                "responses": {
+                    "200": {"description": "The signed PDF; its SHA-256 is letter_sha256.",
+                            "content": {"application/pdf": {
+                                "schema": {"type": "string", "format": "binary"}}}},
+                    **_errors("401", "404"),
+                },
+            },
+        },
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApi", "tags": ["meta"], "security": [],
