@@ -24,10 +24,11 @@ def _fail(message: str) -> ValidationFailed:
     return ValidationFailed(message, field="body")
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _object(pairs: list[tuple[str, Any]], found: list[bool]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) == len(pairs):
         return obj
+    found.append(True)
     marked = _Duplicated(obj)
     seen: set[str] = set()
     marked.duplicates = []
@@ -89,8 +90,10 @@ def parse_json(body: bytes) -> Any:
     except UnicodeDecodeError as e:
         raise _fail(f"the body is not valid UTF-8 (bad byte at offset {e.start})") from e
     try:
+        duplicated: list[bool] = []
         value = json.loads(
-            text, object_pairs_hook=_object, parse_float=Decimal, parse_constant=_constant
+            text, object_pairs_hook=lambda pairs: _object(pairs, duplicated),
+            parse_float=Decimal, parse_constant=_constant,
         )
     except json.JSONDecodeError as e:
         raise _fail(
@@ -100,7 +103,7 @@ def parse_json(body: bytes) -> Any:
         raise _fail("the body is nested too deeply") from e
     except ValueError as e:  # an integer literal longer than Python will convert
         raise _fail(f"the body holds a number that cannot be read: {e}") from e
-    problems = _duplicates(value)
+    problems = _duplicates(value) if duplicated else []  # the walk only when it finds some
     if _SURROGATE_ESCAPE.search(text):
         problems += _lone_surrogates(value)
     if problems:

@@ -88,3 +88,29 @@ def common_def(defname: str) -> dict[str, Any]:
     """The cached definition `defname` of common.json (compared by identity when walking)."""
     definition: dict[str, Any] = raw("common")["$defs"][defname]
     return definition
+
+
+@functools.cache
+def fast_validator(name: str) -> Any:
+    """The compiled jsonschema-rs validator of `name`: the same schemas, checked in Rust.
+
+    It only says valid or not; schemas._validate asks the Python validator for the reasons.
+    `offline`: every `$ref` resolves inside our registry, nothing is fetched.
+    """
+    return fast_validator_for(raw(name))
+
+
+def fast_validator_for(schema: dict[str, Any]) -> Any:
+    """A jsonschema-rs validator of `schema`, resolving `$ref`s in our registry only."""
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(
+        schema, registry=_fast_registry(), validate_formats=True, offline=True
+    )
+
+
+@functools.cache
+def _fast_registry() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.Registry([(raw(n)["$id"], raw(n)) for n in names()])

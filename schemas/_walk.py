@@ -28,20 +28,35 @@ def pointer(path: Sequence[str | int]) -> str:
     return "".join("/" + escape(p) for p in path)
 
 
-_CONDITIONS: dict[int, tuple[Any, Draft202012Validator]] = {}
+_CONDITIONS: dict[int, tuple[Any, Any]] = {}
 
 
 def _holds(condition: Any, instance: Any) -> bool:
     # Our `if` conditions test plain values and hold no relative $ref; the registry is given so
-    # that nothing is ever fetched from the network.
+    # that nothing is ever fetched from the network. Checked in Rust, like schemas.validate;
+    # a value JSON does not have (a Decimal) goes to the Python validator.
     if instance is MISSING:
         return False
     cached = _CONDITIONS.get(id(condition))
     if cached is None or cached[0] is not condition:
-        cached = _CONDITIONS[id(condition)] = (
-            condition, Draft202012Validator(condition, registry=_store.registry())
+        cached = _CONDITIONS[id(condition)] = (condition, _store.fast_validator_for(condition))
+    try:
+        return bool(cached[1].is_valid(instance))
+    except (TypeError, ValueError):
+        return bool(
+            Draft202012Validator(condition, registry=_store.registry()).is_valid(instance)
         )
-    return cached[1].is_valid(instance)
+
+
+_REFS: dict[int, tuple[Any, Any]] = {}
+
+
+def _lookup(s: dict[str, Any], r: Resolver[Any]) -> Any:
+    """What the `$ref` of `s` points at; a schema's `$ref` always means the same, so cached."""
+    hit = _REFS.get(id(s))
+    if hit is None or hit[0] is not s:
+        hit = _REFS[id(s)] = (s, r.lookup(s["$ref"]))
+    return hit[1]
 
 
 def expand(schema: Any, resolver: Resolver[Any], instance: Any) -> Applied:
@@ -50,25 +65,82 @@ def expand(schema: Any, resolver: Resolver[Any], instance: Any) -> Applied:
     Every alternative of anyOf/oneOf is included: they serve here only to allow null or to
     ask for one of several properties, never to choose between two meanings of a value.
     """
+    return _expand(schema, resolver, instance)[0]
+
+
+def _expand(schema: Any, resolver: Resolver[Any], instance: Any) -> tuple[Applied, bool]:
+    """expand(), and whether the result holds for any instance (no `if` was consulted)."""
     out: Applied = []
+    consulted_if = False
 
     def visit(s: Any, r: Resolver[Any]) -> None:
+        nonlocal consulted_if
         if not isinstance(s, dict):
             return
         out.append((s, r))
         if "$ref" in s:
-            resolved = r.lookup(s["$ref"])
+            resolved = _lookup(s, r)
             visit(resolved.contents, resolved.resolver)
         for keyword in ("allOf", "anyOf", "oneOf"):
             for sub in s.get(keyword, ()):
                 visit(sub, r)
         if "if" in s and instance is not MISSING:
+            consulted_if = True
             branch = "then" if _holds(s["if"], instance) else "else"
             if branch in s:
                 visit(s[branch], r)
 
     visit(schema, resolver)
-    return out
+    return out, not consulted_if
+
+
+# The schemas are cached and never change, so what applies under a subschema that consults no
+# `if` is the same for every instance: remember it (keyed by identity, the object kept alive).
+_EXPANDED: dict[int, tuple[Any, Applied]] = {}
+_CHILDREN: dict[tuple[int, str | int], tuple[Applied, Applied]] = {}
+_COMBINED: dict[tuple[int, ...], tuple[list[Any], Applied]] = {}
+
+
+def _expand_cached(schema: Any, resolver: Resolver[Any], instance: Any) -> tuple[Applied, bool]:
+    hit = _EXPANDED.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1], True
+    applied, stable = _expand(schema, resolver, instance)
+    if stable:
+        _EXPANDED[id(schema)] = (schema, applied)
+    return applied, stable
+
+
+def _child_cached(
+    applied: Applied, stable: bool, key: str | int, value: Any
+) -> tuple[Applied, bool]:
+    """child(), remembered for a node whose own expansion holds for any instance."""
+    slot: str | int = key
+    if isinstance(key, int) and not any("prefixItems" in s for s, _ in applied):
+        slot = -1  # every array member has the same `items`
+    if stable:
+        hit = _CHILDREN.get((id(applied), slot))
+        if hit is not None and hit[0] is applied:
+            return hit[1], True
+    out: Applied = []
+    all_stable = True
+    sources = []
+    for s, r in _children(applied, key):
+        sub, sub_stable = _expand_cached(s, r, value)
+        out.extend(sub)
+        sources.append(s)
+        all_stable = all_stable and sub_stable
+    if not all_stable:
+        return out, False
+    # The same subschemas give the same list: one object for them, so its own children are
+    # remembered too, even below a node that had to consult an `if`.
+    ident = tuple(id(s) for s in sources)
+    known = _COMBINED.get(ident)
+    if known is None or any(a is not b for a, b in zip(known[0], sources, strict=True)):
+        known = _COMBINED[ident] = (sources, out)
+    if stable:
+        _CHILDREN[(id(applied), slot)] = (applied, known[1])
+    return known[1], True
 
 
 def _children(applied: Applied, key: str | int) -> Iterator[tuple[Any, Resolver[Any]]]:
@@ -133,21 +205,26 @@ def is_def(applied: Applied, defname: str) -> bool:
 def money_values(name: str, instance: Any) -> list[tuple[str, Decimal, str | None]]:
     """Every value whose schema is common.json's `money`, in document order."""
     money = re.compile(_store.common_def("money")["pattern"])
+    target = _store.common_def("money")
     out: list[tuple[str, Decimal, str | None]] = []
 
-    def walk(applied: Applied, value: Any, path: list[str | int], row: Any) -> None:
+    def walk(applied: Applied, stable: bool, value: Any, path: list[str | int],
+             row: Any) -> None:
         if not applied:
             return
-        if isinstance(value, str) and money.match(value) and is_def(applied, "money"):
-            currency = row.get("currency") if isinstance(row, dict) else None
-            out.append((pointer(path), Decimal(value), currency if isinstance(currency, str)
-                        else None))
+        if isinstance(value, str):
+            if money.match(value) and any(s is target for s, _ in applied):
+                currency = row.get("currency") if isinstance(row, dict) else None
+                out.append((pointer(path), Decimal(value),
+                            currency if isinstance(currency, str) else None))
         elif isinstance(value, dict):
             for key, member in value.items():
-                walk(child(applied, key, member), member, [*path, key], value)
+                walk(*_child_cached(applied, stable, key, member), member, [*path, key], value)
         elif isinstance(value, list):
             for index, member in enumerate(value):
-                walk(child(applied, index, member), member, [*path, index], value)
+                walk(*_child_cached(applied, stable, index, member), member, [*path, index],
+                     value)
 
-    walk(root(name, instance), instance, [], None)
+    resolved = _store.registry().resolver().lookup(_store.uri(name))
+    walk(*_expand_cached(resolved.contents, resolved.resolver, instance), instance, [], None)
     return out
