@@ -22,13 +22,18 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for the write lock before giving up."""
 
 BEGIN_OPTION = "hub_sqlite_begin"
-"""Execution option choosing how a SQLite transaction begins: IMMEDIATE (default) or DEFERRED.
+"""Execution option choosing how a SQLite transaction begins: DEFERRED (default) or IMMEDIATE.
 
-IMMEDIATE takes the write lock at BEGIN, so a transaction that reads and then writes can never
-fail half-way with "database is locked" (a deferred one cannot upgrade its read snapshot once
-another writer has committed); writers queue on busy_timeout instead. Long read-only work
-(verifying the event log) asks for DEFERRED so it does not hold writers up.
+Write transactions (`begin_write`, a unit of work's writer, migrations) ask for IMMEDIATE: it
+takes the write lock at BEGIN, so a transaction that reads and then writes can never fail
+half-way with "database is locked" (a deferred one cannot upgrade its read snapshot once
+another writer has committed); writers queue on busy_timeout instead. Everything else reads in
+a DEFERRED transaction, which in WAL mode never waits for a writer, so a busy hub cannot starve
+another process's reads.
 """
+
+IMMEDIATE = {BEGIN_OPTION: "IMMEDIATE"}
+"""execution_options(**IMMEDIATE) before BEGIN: a SQLite write transaction."""
 
 _BEGIN_MODES = frozenset({"IMMEDIATE", "DEFERRED", "EXCLUSIVE"})
 
@@ -102,7 +107,7 @@ def _sqlite_engine(u: URL, *, echo: bool) -> AsyncEngine:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = str(conn.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")).upper()
+        mode = str(conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")).upper()
         if mode not in _BEGIN_MODES:
             raise ValueError(f"{BEGIN_OPTION} must be one of {sorted(_BEGIN_MODES)}, not {mode}")
         conn.exec_driver_sql(f"BEGIN {mode}")
@@ -146,8 +151,11 @@ async def write_slot(engine: AsyncEngine) -> AsyncIterator[None]:
 @contextlib.asynccontextmanager
 async def begin_write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection in a write transaction, committed on success (engine.begin(), queued)."""
-    async with write_slot(engine), engine.begin() as conn:
-        yield conn
+    async with write_slot(engine), engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            await conn.execution_options(**IMMEDIATE)
+        async with conn.begin():
+            yield conn
 
 
 @contextlib.asynccontextmanager

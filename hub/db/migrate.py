@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from hub.db.engine import BEGIN_OPTION, create_engine
+from hub.db.engine import BEGIN_OPTION, IMMEDIATE, create_engine
 
 # pg_advisory_xact_lock key: processes starting together migrate one after the other.
 MIGRATE_LOCK_KEY = int.from_bytes(hashlib.sha256(b"hub.migrate").digest()[:8], "big", signed=True)
@@ -50,12 +50,15 @@ async def migrate(url: str, revision: str = "head") -> None:
     """
     engine = create_engine(url)
     try:
-        async with engine.begin() as conn:
+        async with engine.connect() as conn:
+            await conn.execution_options(**IMMEDIATE)
+            await conn.begin()
             if conn.dialect.name == "postgresql":
                 await conn.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY}
                 )
             await conn.run_sync(_upgrade, revision)
+            await conn.commit()
     finally:
         await engine.dispose()
 

@@ -103,7 +103,7 @@ class Session:
         slot = write_slot(self._engine)
         await slot.__aenter__()
         try:
-            self._write = await self._begin()  # SQLite: BEGIN IMMEDIATE (hub.db.engine)
+            self._write = await self._begin(BEGIN_OPTION, "IMMEDIATE")
         except BaseException:
             await slot.__aexit__(None, None, None)
             raise

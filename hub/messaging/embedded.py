@@ -212,8 +212,10 @@ class EmbeddedBroker:
         except TopologyError as e:
             raise PublishFailed(str(e)) from e
         if not names:
-            log.warning("message_unroutable", exchange=exchange, routing_key=routing_key,
-                        message_id=message_id)
+            # An event no queue subscribes to is normal (events are published for whoever
+            # listens), as on RabbitMQ, which drops it too; not worth a warning per message.
+            log.debug("message_unroutable", exchange=exchange, routing_key=routing_key,
+                      message_id=message_id)
             return
         loop = asyncio.get_running_loop()
         copies = [

@@ -34,6 +34,7 @@ from hub.messaging.errors import (
 from hub.messaging.topology import (
     ATTEMPT_HEADER,
     DELAY_EXCHANGE,
+    EVENTS_EXCHANGE,
     ROUTING_KEY_HEADER,
     TIER_HEADER,
     Topology,
@@ -240,6 +241,12 @@ class RabbitBroker:
                     self._exchanges[exchange] = target
                 await target.publish(message, routing_key=routing_key, mandatory=True)
         except PublishError as e:
+            if exchange == EVENTS_EXCHANGE:
+                # A domain event no queue subscribes to is published for whoever listens,
+                # and nobody does: done, as on the embedded broker. Messages meant for one
+                # queue (replays, delayed retries) must arrive, so for them it is an error.
+                log.debug("message_unroutable", exchange=exchange, routing_key=routing_key)
+                return
             raise PublishReturned(
                 f"RabbitMQ returned the message: no queue bound for {routing_key!r} "
                 f"on {exchange!r}"

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,15 +34,19 @@ N = 1000
 class Processes:
     """Hub processes started as real OS processes, always reaped at the end."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env = {**os.environ, **env}
         self.running: list[subprocess.Popen[bytes]] = []
+        self.logs = logs
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
+        # Logs go to a file: a pipe nobody reads would stop the process once it is full.
+        log = (self.logs / f"{args[0]}-{len(self.running)}.log").open("ab")
         p = subprocess.Popen(
             [sys.executable, "-m", "hub.cli", *args], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=log,
         )
+        log.close()
         self.running.append(p)
         return p
 
@@ -66,7 +71,7 @@ def processes_env(stack: tuple[str, str], tmp_path: Any) -> Iterator[Processes]:
         "HUB_RELAY_BATCH_SIZE": "25", "HUB_RELAY_LEASE_SECONDS": "2",
         "HUB_RELAY_POLL_SECONDS": "0.05", "HUB_LOG_LEVEL": "warning", "HUB_LOG_FORMAT": "json",
         "HUB_API_PORT": "0",
-    })
+    }, tmp_path)
     try:
         yield procs
     finally:
@@ -170,7 +175,7 @@ def pg_rabbit_env(pg_url: str, amqp_url: str, tmp_path: Any) -> Iterator[Process
         "HUB_RELAY_BATCH_SIZE": "25", "HUB_RELAY_POLL_SECONDS": "0.05",
         "HUB_LOG_LEVEL": "warning", "HUB_LOG_FORMAT": "json", "HUB_API_PORT": "0",
         "HUB_RETRY_BASE_SECONDS": "0.2",
-    })
+    }, tmp_path)
     try:
         yield procs
     finally:

@@ -155,8 +155,11 @@ async def test_publish_waits_for_the_confirm_and_the_message_is_consumed(amqp_ur
         JOBS_QUEUE, "confirmation.status.authorised", env.message_id, 1,
     )
     assert d.body == encode(env)
+    # An event nobody subscribes to is done with; a message for a queue that is not there
+    # (a replay through hub.requeue) is an error, and a transient one.
+    await broker.publish("hub.events", "nobody.listens", b"{}", message_id="x")
     with pytest.raises(PublishReturned) as info:
-        await broker.publish("hub.events", "nobody.listens", b"{}", message_id="x")
+        await broker.publish("hub.requeue", "no.such.queue", b"{}", message_id="y")
     assert isinstance(info.value, TransientError)
     await sub.close()
     await broker.close()
