@@ -1,0 +1,255 @@
+"""Validate every signature of a PDF against given trust roots (PAdES/AdES rules) into a report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
+from pyhanko.sign.general import ValueErrorWithMessage
+from pyhanko.sign.validation import async_validate_pdf_timestamp
+from pyhanko.sign.validation.ades import (
+    AdESBasicValidationResult,
+    ades_basic_validation,
+    ades_lta_validation,
+)
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import ModificationInfo, PdfSignatureStatus
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+
+from signing._explain import explain_chain, problem, subject_of
+from signing._findings import (
+    REVOKED,
+    TIMESTAMP,
+    chain_of,
+    chain_ok,
+    coverage_of,
+    has_signature_timestamp,
+    integrity_problems,
+    level_of,
+    modification_of,
+    timestamp_of,
+)
+from signing._policy import Document, Settings, open_document
+from signing.report import (
+    Coverage,
+    Modification,
+    Problem,
+    RevocationCheck,
+    SignatureKind,
+    SignatureReport,
+    TimestampInfo,
+    ValidationReport,
+)
+
+__all__ = ["validate_pdf"]
+
+
+async def validate_pdf(
+    pdf_bytes: bytes,
+    *,
+    trust_roots: Iterable[x509.Certificate],
+    allow_fetching: bool,
+    at: datetime | None = None,
+    revocation: RevocationCheck = RevocationCheck.IF_DECLARED,
+    allowed_modifications: Modification = Modification.FORM_FILLING,
+    other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable[bytes] = (),
+) -> ValidationReport:
+    """Check every signature and document time-stamp of ``pdf_bytes``.
+
+    ``at`` moves the validation time (default now); a signature whose certificate has expired
+    by then still validates when the document carries the proof for it (B-LT: time-stamp and
+    validation data; B-LTA: archive time-stamp). ``allow_fetching`` lets the validator fetch CRLs
+    from the certificates' distribution points; certificates named in the document are never
+    fetched. A change after a signature is accepted up to ``allowed_modifications`` (default:
+    further signatures, form filling and validation data). Never raises for a bad document:
+    the report says what is wrong with it.
+    """
+    timing = (
+        ValidationTimingInfo(at, at, point_in_time_validation=True)
+        if at is not None
+        else ValidationTimingInfo.now(tz=UTC)
+    )
+    settings = Settings(
+        trust_roots=tuple(trust_roots),
+        timing=timing,
+        allow_fetching=allow_fetching,
+        revocation=revocation,
+        allowed=allowed_modifications,
+        other_certs=tuple(other_certs),
+        crls=tuple(asn1_crl.CertificateList.load(c) for c in crls),
+    )
+    try:
+        document = open_document(pdf_bytes)
+        embedded = list(document.reader.embedded_signatures)
+    except (PdfError, ValueError) as e:
+        unreadable = problem("unreadable", f"文件无法解析 / the PDF cannot be read: {e}")
+        return ValidationReport((), timing.validation_time, 0, (unreadable,))
+    reports = [await _check(sig, document, settings) for sig in embedded]
+    problems: tuple[Problem, ...] = ()
+    if not any(r.kind is SignatureKind.SIGNATURE for r in reports):
+        problems = (problem("no_signatures", "文件没有签名 / the document carries no signature"),)
+    return ValidationReport(tuple(reports), timing.validation_time, document.revisions, problems)
+
+
+async def _check(
+    sig: EmbeddedPdfSignature, document: Document, settings: Settings
+) -> SignatureReport:
+    try:
+        if sig.sig_object_type == "/DocTimeStamp":
+            return await _check_timestamp(sig, document, settings)
+        return await _check_signature(sig, document, settings)
+    except (ValueErrorWithMessage, PdfError, ValueError) as e:
+        return _broken(sig, document, f"签名无法解析 / the signature cannot be processed: {e}")
+
+
+def _broken(sig: EmbeddedPdfSignature, document: Document, reason: str) -> SignatureReport:
+    try:
+        signer, fingerprint = subject_of(sig.signer_cert), sig.signer_cert.sha256.hex()
+    except (ValueError, KeyError):
+        signer, fingerprint = "?", ""
+    kind = (
+        SignatureKind.DOCUMENT_TIMESTAMP
+        if sig.sig_object.get("/Type") == "/DocTimeStamp"
+        else SignatureKind.SIGNATURE
+    )
+    return SignatureReport(
+        field_name=str(sig.field_name),
+        kind=kind,
+        signer=signer,
+        certificate_sha256=fingerprint,
+        chain=(),
+        signing_time=None,
+        timestamp=None,
+        intact=False,
+        valid=False,
+        trusted=False,
+        revoked=False,
+        revision=sig.signed_revision + 1,
+        revisions=document.revisions,
+        coverage=Coverage.PARTIAL,
+        modification=None,
+        pades_level=None,
+        problems=(problem("unreadable", reason),),
+    )
+
+
+async def _ades(
+    sig: EmbeddedPdfSignature, document: Document, settings: Settings, timestamped: bool
+) -> tuple[AdESBasicValidationResult, ModificationInfo | None]:
+    """ETSI EN 319 102-1 validation: § 5.6 (long-term) for time-stamped signatures, else § 5.3."""
+    spec = settings.spec(document)
+    if timestamped:
+        result = await ades_lta_validation(sig, spec, timing_info=settings.timing)
+        status = result.api_status
+        return result, status if isinstance(status, PdfSignatureStatus) else None
+    # The long-term process insists on a signature time-stamp; a B-B signature gets the basic one.
+    sig.compute_integrity_info(diff_policy=spec.diff_policy)
+    basic = await ades_basic_validation(
+        sig.signed_data,
+        spec.signature_validation_spec,
+        timing_info=settings.timing,
+        raw_digest=sig.compute_digest(),
+    )
+    return basic, ModificationInfo(**sig.summarise_integrity_info())
+
+
+async def _check_signature(
+    sig: EmbeddedPdfSignature, document: Document, settings: Settings
+) -> SignatureReport:
+    timestamped = has_signature_timestamp(sig)
+    result, changes = await _ades(sig, document, settings, timestamped)
+    status, indication = result.api_status, result.ades_subindic
+    if status is None or changes is None:
+        return _broken(sig, document, result.failure_msg or str(indication))
+    # pyHanko also runs past-signature validation when the validation at the current time (or
+    # with the signature time-stamp) already succeeded; without a document time-stamp that
+    # step ends in NO_POE, which does not undo the success reported in ``api_status``.
+    passed = indication is AdESPassed.OK or (
+        indication is AdESIndeterminate.NO_POE and chain_ok(status)
+    )
+    problems = integrity_problems(changes, status.intact, status.valid, settings.allowed)
+    if status.intact and status.valid and not passed:
+        if status.revoked or indication in (AdESFailure.REVOKED, AdESIndeterminate.REVOKED_NO_POE):
+            problems.append(REVOKED)
+        else:
+            problems.append(
+                await explain_chain(
+                    sig,
+                    settings.context(document),
+                    indication,
+                    result.failure_msg,
+                    at=settings.timing.validation_time,
+                )
+            )
+    stamp = timestamp_of(status)
+    if stamp is not None and not stamp.trusted:
+        problems.append(TIMESTAMP)
+    return SignatureReport(
+        field_name=str(sig.field_name),
+        kind=SignatureKind.SIGNATURE,
+        signer=subject_of(sig.signer_cert),
+        certificate_sha256=sig.signer_cert.sha256.hex(),
+        chain=chain_of(status),
+        signing_time=sig.self_reported_timestamp,
+        timestamp=stamp,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=passed,
+        revoked=status.revoked,
+        revision=sig.signed_revision + 1,
+        revisions=document.revisions,
+        coverage=coverage_of(changes),
+        modification=modification_of(changes)[0],
+        pades_level=level_of(sig, document, timestamped),
+        problems=tuple(problems),
+    )
+
+
+async def _check_timestamp(
+    sig: EmbeddedPdfSignature, document: Document, settings: Settings
+) -> SignatureReport:
+    context = settings.context(document)
+    try:
+        status = await async_validate_pdf_timestamp(
+            sig, validation_context=context, diff_policy=DEFAULT_DIFF_POLICY
+        )
+    finally:
+        await context.aclose()
+    problems = integrity_problems(status, status.intact, status.valid, settings.allowed)
+    if status.intact and status.valid and not status.trusted:
+        problems.append(
+            await explain_chain(
+                sig,
+                settings.context(document),
+                status.trust_problem_indic,
+                None,
+                at=settings.timing.validation_time,
+                usage={"time_stamping"},
+            )
+        )
+    tsa = subject_of(sig.signer_cert)
+    return SignatureReport(
+        field_name=str(sig.field_name),
+        kind=SignatureKind.DOCUMENT_TIMESTAMP,
+        signer=tsa,
+        certificate_sha256=sig.signer_cert.sha256.hex(),
+        chain=chain_of(status),
+        signing_time=None,
+        timestamp=TimestampInfo(status.timestamp, tsa, status.trusted),
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        revoked=status.revoked,
+        revision=sig.signed_revision + 1,
+        revisions=document.revisions,
+        coverage=coverage_of(status),
+        modification=modification_of(status)[0],
+        pades_level=None,
+        problems=tuple(problems),
+    )
