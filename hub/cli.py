@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from hub import cli_signing
 from hub.domain.errors import HubError
 from hub.settings import Settings, load_settings
 
@@ -182,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="verify the hash chain of the event log").set_defaults(
         func=_with_container(_audit_verify)
     )
+
+    cli_signing.add_commands(sub)
 
     parked = sub.add_parser("parked", help="parked messages").add_subparsers(
         dest="action", required=True
