@@ -8,7 +8,10 @@ from typing import Any
 from schemas import _store, _validate, _walk
 from schemas._json import parse_json
 
-__all__ = ["example", "load", "money_values", "names", "parse_json", "registry", "validate"]
+__all__ = [
+    "example", "example_names", "load", "money_values", "names", "parse_json", "registry",
+    "validate",
+]
 
 
 def names() -> list[str]:
@@ -19,6 +22,11 @@ def names() -> list[str]:
 def load(name: str) -> dict[str, Any]:
     """A copy of the schema `name`; KeyError names the known ones if there is none."""
     return _store.load(name)
+
+
+def example_names() -> list[str]:
+    """Every example name: the schema names, and e.g. "confirmation_request.bank_format1"."""
+    return list(_store.example_names())
 
 
 def example(name: str) -> Any:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import jsonschema_rs
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -76,14 +80,6 @@ def uri(name: str) -> str:
 
 
 @functools.cache
-def validator(name: str) -> Draft202012Validator:
-    """A validator for the schema `name`, with format checking (dates, UUIDs, e-mail)."""
-    return Draft202012Validator(
-        raw(name), registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-
-
-@functools.cache
 def common_def(defname: str) -> dict[str, Any]:
     """The cached definition `defname` of common.json (compared by identity when walking)."""
     definition: dict[str, Any] = raw("common")["$defs"][defname]
@@ -91,26 +87,156 @@ def common_def(defname: str) -> dict[str, Any]:
 
 
 @functools.cache
-def fast_validator(name: str) -> Any:
-    """The compiled jsonschema-rs validator of `name`: the same schemas, checked in Rust.
+def python_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled for Python's `re` with its ECMA-262 meaning, as JSON Schema wants.
 
-    It only says valid or not; schemas._validate asks the Python validator for the reasons.
-    `offline`: every `$ref` resolves inside our registry, nothing is fetched.
+    The one difference our patterns can meet: Python's `$` also matches before a final
+    newline ("1.00\\n" would pass as an amount), so `$` outside a class becomes `\\Z`.
+    Shorthands that differ more (\\d, \\s, \\w, `.`) are kept out of the schemas by a test.
     """
-    return fast_validator_for(raw(name))
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return re.compile("".join(out))
 
 
-def fast_validator_for(schema: dict[str, Any]) -> Any:
-    """A jsonschema-rs validator of `schema`, resolving `$ref`s in our registry only."""
-    import jsonschema_rs
+def _pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not python_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
-    return jsonschema_rs.Draft202012Validator(
-        schema, registry=_fast_registry(), validate_formats=True, offline=True
-    )
+
+PythonValidator: Any = validators.extend(Draft202012Validator, {"pattern": _pattern})
+"""Draft 2020-12 with `pattern` read as ECMA-262 (python_regex): the validator that explains."""
+
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 
 
 @functools.cache
-def _fast_registry() -> Any:
-    import jsonschema_rs
+def _unmarked(name: str) -> dict[str, Any]:
+    """The schema `name` without its `$schema`, sharing every subschema with raw(name).
 
-    return jsonschema_rs.Registry([(raw(n)["$id"], raw(n)) for n in names()])
+    jsonschema switches to its own class for a subschema that names its dialect, which would
+    drop PythonValidator inside each file; every file is Draft 2020-12 (a test says so).
+    """
+    return {k: v for k, v in raw(name).items() if k != "$schema"}
+
+
+@functools.cache
+def python_registry() -> Registry[Any]:
+    """registry() as the Python validator reads it: every file _unmarked."""
+    resources = [
+        (uri(n), Resource.from_contents(_unmarked(n), default_specification=DRAFT202012))
+        for n in names()
+    ]
+    return Registry().with_resources(resources).crawl()
+
+
+@functools.cache
+def validator(name: str) -> Any:
+    """A validator for the schema `name`, with format checking (dates, UUIDs, e-mail)."""
+    return PythonValidator(
+        _unmarked(name), registry=python_registry(), format_checker=FORMAT_CHECKER
+    )
+
+
+# ------------------------------------------------------------------ the same schemas, in Rust
+
+INTEGER = "x-python-integer"
+"""Marks every integer-typed subschema of the copies handed to jsonschema-rs (see NotDecimal)."""
+
+_VALUES = frozenset({"const", "enum", "examples", "default"})
+"""Keywords whose value is an instance, not a schema: copied as they are."""
+
+
+class NotDecimal:
+    """The INTEGER keyword: an integer is a Python int, never a Decimal such as 1.0 or 1E+400.
+
+    JSON Schema counts 1.0 as an integer and jsonschema-rs follows it; the Python validator
+    (and so every consumer of a body) takes only an int, as schemas.parse_json makes for a
+    JSON number without a fraction or exponent.
+    """
+
+    def __init__(self, parent_schema: Any, value: Any, schema_path: Any) -> None:
+        pass  # the keyword takes no options
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, Decimal):
+            raise ValueError(f"{instance} is not an integer")
+
+
+def for_rust(node: Any) -> Any:
+    """A copy of a schema for jsonschema-rs: every integer-typed subschema marked INTEGER."""
+    if isinstance(node, list):
+        return [for_rust(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: v if k in _VALUES else for_rust(v) for k, v in node.items()}
+    kind = node.get("type")
+    if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+        out[INTEGER] = True
+    return out
+
+
+def _formats_in(node: Any) -> Iterator[str]:
+    if isinstance(node, list):
+        for v in node:
+            yield from _formats_in(v)
+    elif isinstance(node, dict):
+        if isinstance(node.get("format"), str):
+            yield node["format"]
+        for k, v in node.items():
+            if k not in _VALUES:
+                yield from _formats_in(v)
+
+
+def _python_format(name: str) -> Callable[[Any], bool]:
+    return lambda value: bool(FORMAT_CHECKER.conforms(value, name))
+
+
+@functools.cache
+def rust_formats() -> dict[str, Callable[[Any], bool]]:
+    """Every format our schemas use, checked in Rust too by Python's own FORMAT_CHECKER.
+
+    The two differ otherwise: jsonschema-rs takes "0000-01-01" as a date and checks e-mail
+    addresses and URI references far more strictly (Python: an "@"; no check without rfc3987).
+    """
+    used = sorted({f for n in names() for f in _formats_in(raw(n))})
+    return {f: _python_format(f) for f in used}
+
+
+@functools.cache
+def _rust_registry() -> jsonschema_rs.Registry:
+    return jsonschema_rs.Registry([(uri(n), for_rust(raw(n))) for n in names()])
+
+
+@functools.cache
+def fast_validator(name: str) -> jsonschema_rs.Validator:
+    """The compiled jsonschema-rs validator of `name`: the same schemas, checked in Rust.
+
+    Asked only valid or not; schemas._validate has the Python validator say why not.
+    `offline`: every `$ref` resolves in our registry, nothing is ever fetched.
+    """
+    return jsonschema_rs.Draft202012Validator(
+        for_rust(raw(name)),
+        registry=_rust_registry(),
+        validate_formats=True,
+        formats=rust_formats(),
+        keywords={INTEGER: NotDecimal},
+        offline=True,
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from referencing._core import Resolver  # not re-exported by referencing, but its documented type
 
 from schemas import _store
@@ -28,24 +28,65 @@ def pointer(path: Sequence[str | int]) -> str:
     return "".join("/" + escape(p) for p in path)
 
 
-_CONDITIONS: dict[int, tuple[Any, Any]] = {}
+_Condition = Callable[[Any], bool]
+_CONDITIONS: dict[int, tuple[Any, _Condition]] = {}
+
+
+def _same(value: Any, const: Any) -> bool:
+    """JSON Schema equality with a string, boolean or null (True is not 1, False is not 0)."""
+    if isinstance(const, str):
+        return isinstance(value, str) and value == const
+    return value is const
+
+
+def _plain(condition: Any) -> bool:
+    """Whether `condition` only asks for properties and their string, boolean or null values."""
+    if not isinstance(condition, dict) or not set(condition) <= {"required", "properties"}:
+        return False
+    props = condition.get("properties", {})
+    return isinstance(props, dict) and all(
+        isinstance(s, dict) and set(s) == {"const"}
+        and isinstance(s["const"], str | bool | None) for s in props.values()
+    )
+
+
+def _compile(condition: Any) -> _Condition:
+    """`condition` as a plain function when it is _plain, else as the Python validator has it.
+
+    All our `if`s are plain (letter_type, applicable, restricted); `required` and `properties`
+    hold for any value that is not an object, as in the validator. So a branch is always
+    chosen as schemas.validate chooses it.
+    """
+    if not _plain(condition):
+        check = _store.PythonValidator(condition, registry=_store.python_registry())
+        return lambda instance: bool(check.is_valid(instance))
+    required = tuple(condition.get("required", ()))
+    consts = tuple((k, s["const"]) for k, s in condition.get("properties", {}).items())
+
+    def holds(instance: Any) -> bool:
+        if not isinstance(instance, dict):
+            return True
+        for k in required:
+            if k not in instance:
+                return False
+        for k, c in consts:
+            if k in instance and not _same(instance[k], c):
+                return False
+        return True
+
+    return holds
+
+
+def _check(condition: Any) -> _Condition:
+    """The compiled `condition`, made once (the entry keeps it alive, so its id stays its)."""
+    cached = _CONDITIONS.get(id(condition))
+    if cached is None or cached[0] is not condition:
+        cached = _CONDITIONS[id(condition)] = (condition, _compile(condition))
+    return cached[1]
 
 
 def _holds(condition: Any, instance: Any) -> bool:
-    # Our `if` conditions test plain values and hold no relative $ref; the registry is given so
-    # that nothing is ever fetched from the network. Checked in Rust, like schemas.validate;
-    # a value JSON does not have (a Decimal) goes to the Python validator.
-    if instance is MISSING:
-        return False
-    cached = _CONDITIONS.get(id(condition))
-    if cached is None or cached[0] is not condition:
-        cached = _CONDITIONS[id(condition)] = (condition, _store.fast_validator_for(condition))
-    try:
-        return bool(cached[1].is_valid(instance))
-    except (TypeError, ValueError):
-        return bool(
-            Draft202012Validator(condition, registry=_store.registry()).is_valid(instance)
-        )
+    return instance is not MISSING and _check(condition)(instance)
 
 
 _REFS: dict[int, tuple[Any, Any]] = {}
@@ -65,16 +106,9 @@ def expand(schema: Any, resolver: Resolver[Any], instance: Any) -> Applied:
     Every alternative of anyOf/oneOf is included: they serve here only to allow null or to
     ask for one of several properties, never to choose between two meanings of a value.
     """
-    return _expand(schema, resolver, instance)[0]
-
-
-def _expand(schema: Any, resolver: Resolver[Any], instance: Any) -> tuple[Applied, bool]:
-    """expand(), and whether the result holds for any instance (no `if` was consulted)."""
     out: Applied = []
-    consulted_if = False
 
     def visit(s: Any, r: Resolver[Any]) -> None:
-        nonlocal consulted_if
         if not isinstance(s, dict):
             return
         out.append((s, r))
@@ -85,62 +119,12 @@ def _expand(schema: Any, resolver: Resolver[Any], instance: Any) -> tuple[Applie
             for sub in s.get(keyword, ()):
                 visit(sub, r)
         if "if" in s and instance is not MISSING:
-            consulted_if = True
             branch = "then" if _holds(s["if"], instance) else "else"
             if branch in s:
                 visit(s[branch], r)
 
     visit(schema, resolver)
-    return out, not consulted_if
-
-
-# The schemas are cached and never change, so what applies under a subschema that consults no
-# `if` is the same for every instance: remember it (keyed by identity, the object kept alive).
-_EXPANDED: dict[int, tuple[Any, Applied]] = {}
-_CHILDREN: dict[tuple[int, str | int], tuple[Applied, Applied]] = {}
-_COMBINED: dict[tuple[int, ...], tuple[list[Any], Applied]] = {}
-
-
-def _expand_cached(schema: Any, resolver: Resolver[Any], instance: Any) -> tuple[Applied, bool]:
-    hit = _EXPANDED.get(id(schema))
-    if hit is not None and hit[0] is schema:
-        return hit[1], True
-    applied, stable = _expand(schema, resolver, instance)
-    if stable:
-        _EXPANDED[id(schema)] = (schema, applied)
-    return applied, stable
-
-
-def _child_cached(
-    applied: Applied, stable: bool, key: str | int, value: Any
-) -> tuple[Applied, bool]:
-    """child(), remembered for a node whose own expansion holds for any instance."""
-    slot: str | int = key
-    if isinstance(key, int) and not any("prefixItems" in s for s, _ in applied):
-        slot = -1  # every array member has the same `items`
-    if stable:
-        hit = _CHILDREN.get((id(applied), slot))
-        if hit is not None and hit[0] is applied:
-            return hit[1], True
-    out: Applied = []
-    all_stable = True
-    sources = []
-    for s, r in _children(applied, key):
-        sub, sub_stable = _expand_cached(s, r, value)
-        out.extend(sub)
-        sources.append(s)
-        all_stable = all_stable and sub_stable
-    if not all_stable:
-        return out, False
-    # The same subschemas give the same list: one object for them, so its own children are
-    # remembered too, even below a node that had to consult an `if`.
-    ident = tuple(id(s) for s in sources)
-    known = _COMBINED.get(ident)
-    if known is None or any(a is not b for a, b in zip(known[0], sources, strict=True)):
-        known = _COMBINED[ident] = (sources, out)
-    if stable:
-        _CHILDREN[(id(applied), slot)] = (applied, known[1])
-    return known[1], True
+    return out
 
 
 def _children(applied: Applied, key: str | int) -> Iterator[tuple[Any, Resolver[Any]]]:
@@ -202,29 +186,172 @@ def is_def(applied: Applied, defname: str) -> bool:
     return any(s is target for s, _ in applied)
 
 
+# ------------------------------------------------------------------ money values, remembered
+
+
+def _conditions(sources: Sequence[tuple[Any, Resolver[Any]]]) -> tuple[Any, ...]:
+    """Every `if` that expanding `sources` could consult, whichever branches are taken."""
+    found: list[Any] = []
+    seen: set[int] = set()
+
+    def visit(s: Any, r: Resolver[Any]) -> None:
+        if not isinstance(s, dict) or id(s) in seen:
+            return
+        seen.add(id(s))
+        if "$ref" in s:
+            resolved = _lookup(s, r)
+            visit(resolved.contents, resolved.resolver)
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for sub in s.get(keyword, ()):
+                visit(sub, r)
+        if "if" in s:
+            found.append(s["if"])
+            for branch in ("then", "else"):
+                visit(s.get(branch), r)
+
+    for s, r in sources:
+        visit(s, r)
+    return tuple(found)
+
+
+_OTHER = object()
+"""The slot of every property name that only additionalProperties covers."""
+
+
+class _Node:
+    """What applies to values of one kind, with what applies to each of their members."""
+
+    __slots__ = ("applied", "keyed", "money", "names", "prefix", "steps")
+
+    def __init__(self, applied: Applied) -> None:
+        self.applied = applied
+        self.money = is_def(applied, "money")
+        self.names = {k for s, _ in applied for k in s.get("properties", ())}
+        self.prefix = max((len(s.get("prefixItems", ())) for s, _ in applied), default=0)
+        self.keyed = any("patternProperties" in s for s, _ in applied)
+        self.steps: dict[Any, _Step] = {}
+
+    def step(self, key: str | int) -> _Step:
+        """The step to the member `key`: one per property name, one for all array members."""
+        if isinstance(key, int):
+            slot: Any = key if key < self.prefix else -1
+        elif key in self.names:
+            slot = key
+        elif self.keyed:  # a patternProperties match depends on the name itself
+            return _Step(tuple(_children(self.applied, key)))
+        else:
+            slot = _OTHER
+        found = self.steps.get(slot)
+        if found is None:
+            found = self.steps[slot] = _Step(tuple(_children(self.applied, key)))
+        return found
+
+
+_NODES: dict[tuple[int, ...], tuple[Applied, _Node]] = {}
+
+
+def _node(applied: Applied) -> _Node:
+    """One node for the same subschemas, wherever they are reached (recursive schemas too)."""
+    ident = tuple(id(s) for s, _ in applied)
+    hit = _NODES.get(ident)
+    if hit is None:  # the entry keeps the subschemas alive, so their ids stay theirs
+        hit = _NODES[ident] = (applied, _Node(applied))
+    return hit[1]
+
+
+class _Step:
+    """From a node to a member: the subschemas given for it and the node each value gets.
+
+    What applies to a value depends on it only through the `if`s consulted, so the node is
+    remembered per answer to every `if` that could be consulted; without any, there is one.
+    """
+
+    __slots__ = ("checks", "fixed", "nodes", "sources")
+
+    def __init__(self, sources: tuple[tuple[Any, Resolver[Any]], ...]) -> None:
+        self.sources = sources
+        self.checks = tuple(_check(c) for c in _conditions(sources))
+        self.nodes: dict[tuple[bool, ...], _Node] = {}
+        self.fixed = None if self.checks else self._build(MISSING)
+
+    def _build(self, value: Any) -> _Node:
+        return _node([a for s, r in self.sources for a in expand(s, r, value)])
+
+    def node(self, value: Any) -> _Node:
+        if self.fixed is not None:
+            return self.fixed
+        answers = tuple([check(value) for check in self.checks])  # never MISSING here
+        found = self.nodes.get(answers)
+        if found is None:
+            found = self.nodes[answers] = self._build(value)
+        return found
+
+
+@functools.cache
+def _root_step(name: str) -> _Step:
+    resolved = _store.registry().resolver().lookup(_store.uri(name))
+    return _Step(((resolved.contents, resolved.resolver),))
+
+
+def _money_pattern() -> re.Pattern[str]:
+    return _store.python_regex(_store.common_def("money")["pattern"])
+
+
 def money_values(name: str, instance: Any) -> list[tuple[str, Decimal, str | None]]:
     """Every value whose schema is common.json's `money`, in document order."""
-    money = re.compile(_store.common_def("money")["pattern"])
-    target = _store.common_def("money")
+    out: list[tuple[str, Decimal, str | None]] = []
+    node, money = _root_step(name).node(instance), _money_pattern()
+    if isinstance(instance, (dict, list)):
+        _collect_money(node, instance, [], out, money)
+    elif isinstance(instance, str) and node.money and money.match(instance):
+        out.append(("", Decimal(instance), None))
+    return out
+
+
+def _collect_money(
+    node: _Node, value: Any, path: list[str | int], out: list[tuple[str, Decimal, str | None]],
+    money: re.Pattern[str],
+) -> None:
+    """The amounts below `value` (an object or array), which `node` covers."""
+    members: Iterable[tuple[str | int, Any]]
+    if isinstance(value, dict):
+        members = value.items()
+        steps = node.steps
+    else:
+        members = enumerate(value)
+        steps = {}  # node.step() finds the one for all members
+    for key, member in members:
+        step = steps.get(key) or node.step(key)
+        below = step.fixed or step.node(member)
+        if isinstance(member, str):
+            if below.money and money.match(member):
+                currency = value.get("currency") if isinstance(value, dict) else None
+                out.append((pointer([*path, key]), Decimal(member),
+                            currency if isinstance(currency, str) else None))
+        elif isinstance(member, (dict, list)) and below.applied:
+            path.append(key)
+            _collect_money(below, member, path, out, money)
+            path.pop()
+
+
+def money_values_uncached(name: str, instance: Any) -> list[tuple[str, Decimal, str | None]]:
+    """money_values() working out what applies afresh at every value: the reference."""
+    money = _money_pattern()
     out: list[tuple[str, Decimal, str | None]] = []
 
-    def walk(applied: Applied, stable: bool, value: Any, path: list[str | int],
-             row: Any) -> None:
+    def walk(applied: Applied, value: Any, path: list[str | int], row: Any) -> None:
         if not applied:
             return
-        if isinstance(value, str):
-            if money.match(value) and any(s is target for s, _ in applied):
-                currency = row.get("currency") if isinstance(row, dict) else None
-                out.append((pointer(path), Decimal(value),
-                            currency if isinstance(currency, str) else None))
+        if isinstance(value, str) and money.match(value) and is_def(applied, "money"):
+            currency = row.get("currency") if isinstance(row, dict) else None
+            out.append((pointer(path), Decimal(value), currency if isinstance(currency, str)
+                        else None))
         elif isinstance(value, dict):
             for key, member in value.items():
-                walk(*_child_cached(applied, stable, key, member), member, [*path, key], value)
+                walk(child(applied, key, member), member, [*path, key], value)
         elif isinstance(value, list):
             for index, member in enumerate(value):
-                walk(*_child_cached(applied, stable, index, member), member, [*path, index],
-                     value)
+                walk(child(applied, index, member), member, [*path, index], value)
 
-    resolved = _store.registry().resolver().lookup(_store.uri(name))
-    walk(*_expand_cached(resolved.contents, resolved.resolver, instance), instance, [], None)
+    walk(root(name, instance), instance, [], None)
     return out
