@@ -1,0 +1,117 @@
+"""The capital verification letter (验资业务银行询证函) and its 出资者缴入投资资金明细表."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from hub.documents import _common as c
+from hub.documents._bank_items import Field
+from hub.documents._fields import Source, chinese_date, node, rows
+from hub.documents._layout import Column, Flow
+
+TITLE = "银行询证函"
+SUBTITLE = "（验资业务）"
+VERIFICATION = {"establishment": "注册资本实收情况（设立验资）",
+                "change": "注册资本及实收资本的变更情况（变更验资）"}
+CAPACITY = {"legal_representative": "法定代表人", "authorised_agent": "委托代理人"}
+REGIONS = {"domestic": "境内", "overseas": "境外"}
+
+_FIELDS: tuple[tuple[Field, bool], ...] = (  # the field, and whether it may be left out
+    (Field("payer", "缴款人", weight=1.6), False),
+    (Field("paid_on", "缴入日期", "date"), False),
+    (Field("account_name", "账户名称", weight=1.6), False),
+    (Field("account_nature", "账户性质"), True),
+    (Field("account_number", "银行账号", "account", 1.4), False),
+    (Field("currency", "币种", "currency"), False),
+    (Field("amount", "金额", "money"), False),
+    (Field("purpose", "款项用途"), False),
+    (Field("source", "款项来源"), True),
+    (Field("source_region", "款项来源细分（境内/境外）", "choice", 0.8), False),
+    (Field("remarks", "备注", weight=1.2), False),
+)
+
+
+def _fields(contributions: Sequence[tuple[int, Mapping[str, Any]]]) -> list[Field]:
+    """The table's columns: the optional ones only when some row fills them."""
+    return [f for f, optional in _FIELDS
+            if not optional or any(row.get(f.key) for _, row in contributions)]
+
+
+def _cell(src: Source, field: Field, row: Mapping[str, Any], at: str) -> str:
+    if field.key == "source_region":
+        return src.choice(row, field.key, at, REGIONS)
+    return field.cell(src, row, at, 0)
+
+
+def _totals(contributions: Sequence[tuple[int, Mapping[str, Any]]]) -> dict[str, Decimal]:
+    """合计 per currency; empty if an amount is not a decimal (then no total is printed)."""
+    totals: dict[str, Decimal] = {}
+    try:
+        for _, row in contributions:
+            currency = str(row.get("currency", ""))
+            totals[currency] = totals.get(currency, Decimal(0)) + Decimal(str(row["amount"]))
+    except (InvalidOperation, KeyError):
+        return {}
+    return totals
+
+
+def _table(flow: Flow, src: Source) -> None:
+    contributions = rows(src.letter, "contributions")
+    fields = _fields(contributions)
+    cells = [[_cell(src, f, row, f"/contributions/{i}") for f in fields]
+             for i, row in contributions]
+    for currency, total in _totals(contributions).items():
+        src.check(currency, "/contributions")
+        cells.append([{"payer": "合计", "currency": currency, "amount": format(total, "f")}
+                      .get(f.key, "") for f in fields])
+    layout = flow.layout_table([f.column for f in fields], cells)
+    c.heading(flow, "出资者缴入投资资金明细表", keep=layout.lead_height)
+    flow.table(layout)
+    flow.space(6)
+
+
+def _reply(flow: Flow, letter: c.Letter) -> None:
+    flow.space(10)
+    flow.paragraph("以下由被询证银行填列", bold=True, align="C")
+    flow.paragraph("结论：", bold=True)
+    flow.paragraph("1. 数据及事项证明无误。", first_indent=c.INDENT)
+    flow.paragraph("2. 数据及事项不符，请列明不符事项：", first_indent=c.INDENT)
+    c.blank_rows(flow, (Column("不符事项"), Column("本行记载", 1.6), Column("说明", 1.6)), 3)
+    flow.space(6)
+    c.signature_lines(flow, (("经办人：", "职务：", "电话："),))
+    c.seal_area(flow, letter, "responder", ["年　　月　　日"], "（银行盖章）")
+
+
+def build(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
+    letter = c.title_block(flow, src, TITLE, SUBTITLE)
+    c.addressee(flow, src)
+    firm = c.firm_name(src)
+    kind = src.choice(src.letter, "verification_type", "", VERIFICATION)
+    flow.paragraph(
+        f"本公司聘请的{firm}正在对本公司的{kind}进行审验。按照国家有关法规的规定和有关要求，需要"
+        "询证本公司出资者（股东）向贵行缴存的出资额。下列数据及事项如与贵行记录相符，请在本函"
+        "“结论”部分“数据及事项证明无误”处签章证明；如有不符，请在“数据及事项不符”处列明不符"
+        "事项。", first_indent=c.INDENT)
+    c.reply_address(flow, src, f"回函请直接寄至{firm}，地址及联系方式如下：")
+    c.fee_account(flow, src)
+    flow.paragraph(f"截至{chinese_date(letter.as_of)}（函证基准日）止，本公司出资者（股东）缴入的"
+                   "出资额列示如下：", first_indent=c.INDENT)
+    flow.space(4)
+    _table(flow, src)
+
+    company = src.text(src.letter, "company_name", "")
+    uscc = src.text(src.letter, "company_uscc", "", default="")
+    signatory = node(src.letter.get("signatory"))
+    name = src.text(signatory, "name", "/signatory")
+    capacity = src.choice(signatory, "capacity", "/signatory", CAPACITY, default="")
+    lines = [f"被审验单位：{company}"]
+    if uscc:
+        lines.append(f"统一社会信用代码：{uscc}")
+    lines.append(f"法定代表人或委托代理人：{name}{f'（{capacity}）' if capacity else ''}")
+    if client_name and client_name != company:
+        lines.insert(0, f"被审计单位：{client_name}")
+    flow.together(lambda f: c.seal_area(f, letter, "client", lines, "（被审验单位签章）"))
+    flow.together(lambda f: _reply(f, letter))
+    return letter

@@ -1,0 +1,91 @@
+"""Company letters (企业询证函) for receivables and payables, positive or negative."""
+
+from __future__ import annotations
+
+from hub.documents import _common as c
+from hub.documents._fields import Source, rows
+from hub.documents._layout import BODY, Column, Flow, line_height
+
+TITLE = "企业询证函"
+KINDS = {"company_receivable": "应收账款", "company_payable": "应付账款"}
+MODES = {"positive": "积极式", "negative": "消极式"}
+COLUMNS = (
+    Column("截止日期", 1.0, lines=1, align="C"),
+    Column("币种", 0.6, lines=1, align="C"),
+    Column("贵公司欠", 1.2, lines=1, align="R"),
+    Column("欠贵公司", 1.2, lines=1, align="R"),
+    Column("备注", 2.0),
+)
+NOT_A_DEMAND = ("本函仅为复核账目之用，并非催款结算。若款项在上述日期之后已经付清，"
+                "仍请及时函复为盼。")
+
+
+def _intro(flow: Flow, src: Source, firm: str, negative: bool) -> None:
+    lead = (f"本公司聘请的{firm}正在对本公司的财务报表进行审计，按照中国注册会计师审计准则的要求，"
+            "应当询证本公司与贵公司的往来账项等事项。")
+    if negative:
+        ask = ("下列信息出自本公司账簿记录，如与贵公司记录相符，则无需回复；如有不符，请直接通知"
+               f"{firm}，并在本函下端“信息不符”处列明不符项目及具体内容。")
+    else:
+        ask = ("下列信息出自本公司账簿记录，如与贵公司记录相符，请在本函下端“信息证明无误”处签章"
+               "证明；如有不符，请在“信息不符”处列明不符项目。如存在与本公司有关的未列入本函的其他"
+               "项目，也请在“信息不符”处列出这些项目的金额及详细资料。")
+    flow.paragraph(lead + ask, first_indent=c.INDENT)
+    c.reply_address(flow, src, f"回函请直接寄至{firm}，地址及联系方式如下：")
+
+
+def _balances(flow: Flow, src: Source, as_of: str) -> None:
+    cells = [[as_of, src.text(row, "currency", f"/rows/{i}"),
+              src.text(row, "owed_by_you", f"/rows/{i}"),
+              src.text(row, "owed_to_you", f"/rows/{i}"),
+              src.text(row, "note", f"/rows/{i}", default="")]
+             for i, row in rows(src.letter)]
+    layout = flow.layout_table(COLUMNS, cells)
+    c.heading(flow, "1. 本公司与贵公司的往来账项列示如下：", keep=layout.lead_height)
+    flow.table(layout)
+    flow.space(6)
+
+
+def _reply(flow: Flow, letter: c.Letter, negative: bool) -> None:
+    flow.space(10)
+    flow.keep(6 * line_height(BODY))
+    flow.paragraph("以下由被询证单位填列", bold=True, align="C")
+    flow.paragraph("结论：", bold=True)
+    if negative:
+        flow.paragraph("信息不符（上述信息与本公司记录不符时回函），请列明不符项目及具体内容：",
+                       first_indent=c.INDENT)
+    else:
+        flow.paragraph("1. 信息证明无误。", first_indent=c.INDENT)
+        flow.paragraph("2. 信息不符，请列明不符项目及具体内容：", first_indent=c.INDENT)
+    c.blank_rows(flow, (Column("不符项目"), Column("本公司记录", 1.6), Column("说明", 1.6)), 3)
+    flow.space(6)
+    c.signature_lines(flow, (("经办人：", "职务：", "电话："),))
+    c.seal_area(flow, letter, "responder", ["年　　月　　日"], "（被询证单位盖章）")
+
+
+def build(flow: Flow, src: Source, client_name: str | None, kind: str) -> c.Letter:
+    mode = src.choice(src.letter, "mode", "", MODES)
+    negative = src.letter.get("mode") == "negative"
+    letter = c.title_block(flow, src, TITLE, f"（{KINDS[kind]}·{mode}）")
+    c.addressee(flow, src)
+    firm = c.firm_name(src)
+    _intro(flow, src, firm, negative)
+    _balances(flow, src, letter.as_of)
+    other = src.text(src.letter, "other_matters", "", default="")
+    c.heading(flow, "2. 其他事项：", keep=line_height(BODY))
+    flow.paragraph(other or "无", indent=c.INDENT)
+    flow.space(4)
+    flow.paragraph(NOT_A_DEMAND, first_indent=c.INDENT)
+    flow.space(6)
+    lines = [f"被审计单位：{client_name}"] if client_name else []
+    flow.together(lambda f: c.seal_area(f, letter, "client", lines, "（被审计单位盖章或电子签名）"))
+    flow.together(lambda f: _reply(f, letter, negative))
+    return letter
+
+
+def build_receivable(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
+    return build(flow, src, client_name, "company_receivable")
+
+
+def build_payable(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
+    return build(flow, src, client_name, "company_payable")
