@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.api import ApiDeps
 from hub.calendar_data import prc_calendar
 from hub.domain.calendar import WorkingDayCalendar
+from hub.domain.errors import ValidationFailed
+from hub.domain.model import Confirmation
 from hub.ports import Broker, Clock, LetterMaker, SystemClock, UnitOfWorkFactory
 from hub.services.handlers import Deps
 from hub.services.messagebus import MessageBus
@@ -60,6 +62,21 @@ class Container:
             after_commit=after_commit or (lambda: None),
         )
 
+    async def pki_app(self) -> Any:
+        """The development PKI's public web app (CRLs, CA certificates, a TSA) to serve at
+        /pki, when letters are signed with it; None otherwise."""
+        if self.settings.letter_signing != "dev":
+            return None
+        import asyncio
+
+        from signing import TimeStampAuthority, create_pki_app, devpki
+
+        pki = await asyncio.to_thread(
+            devpki.init, Path(self.settings.data_dir) / "pki", base_url=_pki_url(self.settings)
+        )
+        tsa = await TimeStampAuthority.from_key_store(pki.key_store(), "tsa")
+        return create_pki_app(pki, tsa=tsa)
+
     async def ping_database(self) -> bool:
         from sqlalchemy import text
 
@@ -104,9 +121,29 @@ def build(
     )
 
 
+def _pki_url(settings: Settings) -> str:
+    """Where the development PKI's CRLs and CA certificates are served (hub api, /pki)."""
+    return f"http://{settings.api_host}:{settings.api_port}/pki"
+
+
 def _letter_maker(settings: Settings) -> LetterMaker | None:
-    """The configured letter maker; None until the letter stage is configured (issue 3)."""
-    return None
+    """The configured letter maker (settings.letter_signing); None when it is "off"."""
+    if settings.letter_signing == "off":
+        return None
+    if settings.letter_signing != "dev":
+        raise ValidationFailed(
+            f"letter_signing must be dev or off, not {settings.letter_signing!r}",
+            field="letter_signing",
+        )
+    from adapters.pdf_letters import DevKeyring, SignedLetterMaker
+    from hub.documents import render_letter
+
+    def render(c: Confirmation, client_name: str) -> bytes:
+        return render_letter(c.letter_type.value, c.letter, client_name=client_name,
+                             created_at=c.authorised_at)
+
+    keyring = DevKeyring(Path(settings.data_dir) / "pki", base_url=_pki_url(settings))
+    return SignedLetterMaker(render, keyring)
 
 
 def holder_id() -> str:

@@ -57,6 +57,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not pdf.is_file():
         print(f"error (file): no such file {pdf}", file=sys.stderr)
         return 2
+    crls: list[bytes] = []
     if args.trust:
         roots = _certificates(Path(args.trust))
     else:
@@ -65,9 +66,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print("error (--trust): give the trust anchor (a certificate file or folder); "
                   f"there is no development PKI in {pki_dir}", file=sys.stderr)
             return 2
-        roots = list(devpki.load(pki_dir).trust_roots())
+        pki = devpki.load(pki_dir)
+        roots, crls = list(pki.trust_roots()), list(pki.crls())  # its CRLs are right here
     report = asyncio.run(validate_pdf(
-        pdf.read_bytes(), trust_roots=roots, allow_fetching=not args.offline,
+        pdf.read_bytes(), trust_roots=roots, allow_fetching=not args.offline, crls=crls,
     ))
     print(render_text(report))
     return 0 if report.ok else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import secrets
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -46,7 +47,8 @@ def _letter_request(letter_type: str, engagement_id: str, run: str, n: int) -> d
 
 
 async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -> int:
-    """Submit one letter of each type and show where each one got to."""
+    """Submit one letter of each type, authorise them as the audited entity, and show the
+    signed letters the hub made."""
     from hub.bootstrap import build
     from hub.db.eventlog import verify_chain
     from hub.db.migrate import migrate
@@ -84,21 +86,39 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
                     print(f"{letter_type}: refused {resp.status} {await resp.text()}")
                     return 1
                 ids.append((await resp.json())["id"])
-            rows = await _wait_for(http, ids, "awaiting_authorisation")
+            await _wait_for(http, ids, "awaiting_authorisation")
+            client_org = (await (await http.get(
+                f"/api/v1/engagements/{engagement_id}")).json())["client_org_id"]
+            _, signer_key = await container.bus.handle(
+                CreateApiKey(org_id=client_org, role="client_signer"))
+            async with aiohttp.ClientSession(
+                base, headers={"Authorization": f"Bearer {signer_key}"}
+            ) as client:
+                for cid in ids:  # 授权: the audited entity authorises each request
+                    resp = await client.post(f"/api/v1/confirmations/{cid}/authorization")
+                    resp.raise_for_status()
+            rows = await _wait_for(http, ids, "letter_ready", within=120)
+            saved = await _save_letters(http, rows, settings.data_dir / "demo" / run)
+        checks = await _check_letters(settings, saved)
         print(f"\n电子函证中心 demo — API at {base}   engagement {engagement_id}\n")
-        print(f"{'函证编号':<22}{'letter type':<22}{'status':<26}{'authorise by':<14}")
+        print(f"{'函证编号':<18}{'letter type':<20}{'status':<14}{'signatures':<22}SHA-256")
         for r in rows:
-            print(f"{r['letter_number']:<26}{r['letter_type']:<22}{r['status']:<26}"
-                  f"{r['authorisation_due'] or '-':<14}")
+            print(f"{r['letter_number']:<22}{r['letter_type']:<20}{r['status']:<14}"
+                  f"{checks.get(r['id'], '-'):<22}{(r['letter_sha256'] or '-')[:16]}")
         report = await verify_chain(container.engine)
-        print(f"\nevent log: {report.entries} entries, hash chain "
+        print(f"\nsigned letters: {settings.data_dir / 'demo' / run}")
+        print(f"check one: hub verify {next(iter(saved.values()), '<file>')}"
+              f" --dir {settings.data_dir / 'pki'}")
+        print(f"event log: {report.entries} entries, hash chain "
               f"{'intact' if report.ok else 'BROKEN at ' + str(report.first_bad_seq)}")
         print(f"database: {settings.database_url}")
         print(f"try: curl -H 'Authorization: Bearer {key}' {base}/api/v1/confirmations")
+        ok = report.ok and all(r["status"] == "letter_ready" for r in rows) and all(
+            v.startswith("2 valid") for v in checks.values()) and len(checks) == len(rows)
         if not once:
             print("\nserving; Ctrl-C to stop")
             await _forever()
-        return 0 if report.ok and all(r["status"] == "awaiting_authorisation" for r in rows) else 1
+        return 0 if ok else 1
     finally:
         await runtime.stop()
 
@@ -116,6 +136,40 @@ async def _wait_for(
         if all(r["status"] == status for r in rows) or loop.time() > deadline:
             return rows
         await asyncio.sleep(0.2)
+
+
+async def _save_letters(
+    http: aiohttp.ClientSession, rows: list[dict[str, Any]], folder: Path
+) -> dict[str, Path]:
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    saved = {}
+    for r in rows:
+        if r["status"] != "letter_ready":
+            continue
+        async with http.get(f"/api/v1/confirmations/{r['id']}/letter.pdf") as resp:
+            resp.raise_for_status()
+            path = folder / f"{r['letter_number']}.pdf"
+            await asyncio.to_thread(path.write_bytes, await resp.read())
+            saved[r["id"]] = path
+    return saved
+
+
+async def _check_letters(settings: Settings, saved: dict[str, Path]) -> dict[str, str]:
+    """Each saved letter's signatures, checked offline against the development PKI."""
+    import logging
+
+    from signing import devpki, validate_pdf
+
+    logging.getLogger("pyhanko").setLevel(logging.ERROR)
+    pki = devpki.load(settings.data_dir / "pki")
+    out = {}
+    for cid, path in saved.items():
+        pdf = await asyncio.to_thread(path.read_bytes)
+        report = await validate_pdf(pdf, trust_roots=pki.trust_roots(),
+                                    allow_fetching=False, crls=pki.crls())
+        good = sum(1 for s in report.signatures if s.valid and s.trusted)
+        out[cid] = f"{good} valid" + ("" if report.ok else " (NOT OK)")
+    return out
 
 
 async def _forever() -> None:

@@ -73,6 +73,9 @@ class Runtime:
         if "api" in self.roles:
             wake = self.relay.wake if self.relay is not None else None
             app = create_app(self.c.api_deps(after_commit=wake))
+            pki = await self.c.pki_app()
+            if pki is not None:
+                app.add_subapp("/pki", pki)
             self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await self.runner.setup()
             bind_port = s.api_port if port is None else port

@@ -50,6 +50,10 @@ class Settings:
     """How often the scheduler looks for expired and overdue confirmations."""
     authorisation_window_working_days: int = 10
     """Working days the audited entity has to authorise a request."""
+    letter_signing: str = "dev"
+    """How letters are signed: "dev" (keys issued from the development PKI in
+    <data_dir>/pki, made on first use, with its own time-stamping authority) or "off" (no
+    letters are made; authorised requests wait)."""
     log_format: str = "auto"
     """auto, json or console."""
     log_level: str = "info"
