@@ -142,8 +142,17 @@ def _letter_maker(settings: Settings) -> LetterMaker | None:
         return render_letter(c.letter_type.value, c.letter, client_name=client_name,
                              created_at=c.authorised_at)
 
+    from signing import Level
+
+    try:
+        level = Level(settings.letter_signature_level)
+    except ValueError as e:
+        raise ValidationFailed(
+            f"letter_signature_level must be one of {', '.join(lv.value for lv in Level)}, "
+            f"not {settings.letter_signature_level!r}", field="letter_signature_level",
+        ) from e
     keyring = DevKeyring(Path(settings.data_dir) / "pki", base_url=_pki_url(settings))
-    return SignedLetterMaker(render, keyring)
+    return SignedLetterMaker(render, keyring, level=level)
 
 
 def holder_id() -> str:

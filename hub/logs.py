@@ -45,3 +45,6 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     )
     logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr,
                         format="%(levelname)s %(name)s %(message)s")
+    # pyHanko warns, with tracebacks, about what is normal for us (fetching switched off on
+    # purpose, validation data it cannot find for the TSA); its errors still come through.
+    logging.getLogger("pyhanko").setLevel(max(numeric, logging.ERROR))

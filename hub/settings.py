@@ -54,6 +54,9 @@ class Settings:
     """How letters are signed: "dev" (keys issued from the development PKI in
     <data_dir>/pki, made on first use, with its own time-stamping authority) or "off" (no
     letters are made; authorised requests wait)."""
+    letter_signature_level: str = "B-LT"
+    """PAdES level of the letter's signatures: B-B, B-T (time-stamped), B-LT (plus the
+    validation data, so it still validates offline after the certificates expire) or B-LTA."""
     log_format: str = "auto"
     """auto, json or console."""
     log_level: str = "info"

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 
 from hub.domain.model import Confirmation
-from signing import KeyStore, Level, LocalTimeStamper, TimeStampAuthority, async_sign_pdf, devpki
+from signing import KeyStore, Level, LocalTsa, SignJob, devpki, sign_off_loop
 
 log = structlog.get_logger(__name__)
 
@@ -24,10 +24,11 @@ FIRM_FIELD = "FirmSeal"
 
 
 class Keyring(Protocol):
-    """Which key signs for an organisation, and the time-stamping authority to use."""
+    """Which key signs for an organisation, the time-stamping authority, revocation data."""
 
-    async def signer_for(self, org_id: str, org_name: str) -> Any: ...
-    async def timestamper(self) -> Any: ...
+    async def key_for(self, org_id: str, org_name: str) -> tuple[KeyStore, str]: ...
+    async def tsa(self) -> LocalTsa: ...
+    async def crls(self) -> tuple[bytes, ...]: ...
 
 
 @dataclass
@@ -45,7 +46,6 @@ class DevKeyring:
         self._lock = asyncio.Lock()
         self._pki: devpki.DevPki | None = None
         self._stores: dict[str, KeyStore] = {}
-        self._stamper: LocalTimeStamper | None = None
 
     async def _open(self) -> devpki.DevPki:
         if self._pki is None:
@@ -54,7 +54,7 @@ class DevKeyring:
             )
         return self._pki
 
-    async def signer_for(self, org_id: str, org_name: str) -> Any:
+    async def key_for(self, org_id: str, org_name: str) -> tuple[KeyStore, str]:
         alias = f"org-{org_id}"
         async with self._lock:
             store = self._stores.get(alias)
@@ -66,15 +66,17 @@ class DevKeyring:
                     )
                     log.info("dev_certificate_issued", org_id=org_id)
                 store = self._stores[alias] = pki.key_store()
-        return await store.signer(alias)
+        return store, alias
 
-    async def timestamper(self) -> Any:
+    async def tsa(self) -> LocalTsa:
         async with self._lock:
-            if self._stamper is None:
-                pki = await self._open()
-                tsa = await TimeStampAuthority.from_key_store(pki.key_store(), "tsa")
-                self._stamper = LocalTimeStamper(tsa)
-        return self._stamper
+            pki = await self._open()
+            store = self._stores.get("tsa") or self._stores.setdefault("tsa", pki.key_store())
+        return LocalTsa(store, "tsa")
+
+    async def crls(self) -> tuple[bytes, ...]:
+        pki = await self._open()
+        return await asyncio.to_thread(pki.crls)
 
 
 def _leaves(pki: devpki.DevPki) -> set[str]:
@@ -84,7 +86,8 @@ def _leaves(pki: devpki.DevPki) -> set[str]:
 
 class SignedLetterMaker:
     """hub.ports.LetterMaker: the authorisation signature first, the firm's second, each an
-    incremental update that keeps the one before it valid (PAdES B-T, time-stamped)."""
+    incremental update that keeps the one before it valid. Rendering and signing run in
+    `executor` (default: the loop's thread pool), never on the event loop."""
 
     def __init__(self, render: Render, keyring: Keyring, *, level: Level = Level.B_T,
                  executor: Executor | None = None) -> None:
@@ -98,14 +101,17 @@ class SignedLetterMaker:
         loop = asyncio.get_running_loop()
         pdf = await loop.run_in_executor(self._executor, self._render, confirmation,
                                          client_name)
-        stamper = await self._keys.timestamper()
-        pdf = await async_sign_pdf(
-            pdf, signer=await self._keys.signer_for(confirmation.client_org_id, client_name),
-            level=self._level, timestamper=stamper, field_name=CLIENT_FIELD,
-            reason="被审计单位授权 / authorised by the audited entity",
+        signers = (
+            (confirmation.client_org_id, client_name, CLIENT_FIELD,
+             "被审计单位授权 / authorised by the audited entity"),
+            (confirmation.firm_org_id, firm_name, FIRM_FIELD,
+             "会计师事务所函证 / confirmation request of the audit firm"),
         )
-        return await async_sign_pdf(
-            pdf, signer=await self._keys.signer_for(confirmation.firm_org_id, firm_name),
-            level=self._level, timestamper=stamper, field_name=FIRM_FIELD,
-            reason="会计师事务所函证 / confirmation request of the audit firm",
-        )
+        tsa = await self._keys.tsa()
+        crls = await self._keys.crls() if self._level in (Level.B_LT, Level.B_LTA) else ()
+        for org_id, name, field, reason in signers:
+            store, alias = await self._keys.key_for(org_id, name)
+            job = SignJob(store=store, alias=alias, level=self._level, tsa=tsa,
+                          field_name=field, reason=reason, crls=crls, allow_fetching=False)
+            pdf = await sign_off_loop(pdf, job, self._executor)
+        return pdf

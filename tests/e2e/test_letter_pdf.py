@@ -36,6 +36,7 @@ async def test_an_authorised_letter_is_rendered_signed_twice_and_validates(
     assert "北京堃喆昇科技有限公司" in client.signer  # the audited entity signed first
     assert "信达会计师事务所" in firm_seal.signer
     assert all(s.timestamp is not None for s in report.signatures)
+    assert report.signatures[-1].pades_level in ("B-LT", "B-LTA")  # the settings default
     async with hub.client(None) as http:  # the CRLs are public, for any relying party
         crl = await http.get("/pki/crl/intermediate-ca.crl")
         assert crl.status == 200 and await crl.read() == pki.crls()[1]
