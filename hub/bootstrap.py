@@ -152,7 +152,7 @@ def _letter_maker(settings: Settings) -> LetterMaker | None:
             f"not {settings.letter_signature_level!r}", field="letter_signature_level",
         ) from e
     keyring = DevKeyring(Path(settings.data_dir) / "pki", base_url=_pki_url(settings))
-    return SignedLetterMaker(render, keyring, level=level)
+    return SignedLetterMaker(render, keyring, level=level, tsa_url=settings.tsa_url)
 
 
 def holder_id() -> str:

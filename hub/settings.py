@@ -57,6 +57,9 @@ class Settings:
     letter_signature_level: str = "B-LT"
     """PAdES level of the letter's signatures: B-B, B-T (time-stamped), B-LT (plus the
     validation data, so it still validates offline after the certificates expire) or B-LTA."""
+    tsa_url: str = ""
+    """An external RFC 3161 time-stamping authority for the letters' signatures; empty: the
+    development PKI's own, in process."""
     log_format: str = "auto"
     """auto, json or console."""
     log_level: str = "info"

@@ -90,10 +90,11 @@ class SignedLetterMaker:
     `executor` (default: the loop's thread pool), never on the event loop."""
 
     def __init__(self, render: Render, keyring: Keyring, *, level: Level = Level.B_T,
-                 executor: Executor | None = None) -> None:
+                 tsa_url: str | None = None, executor: Executor | None = None) -> None:
         self._render = render
         self._keys = keyring
         self._level = level
+        self._tsa_url = tsa_url or None
         self._executor = executor
 
     async def make(self, confirmation: Confirmation, *, firm_name: str,
@@ -107,7 +108,7 @@ class SignedLetterMaker:
             (confirmation.firm_org_id, firm_name, FIRM_FIELD,
              "会计师事务所函证 / confirmation request of the audit firm"),
         )
-        tsa = await self._keys.tsa()
+        tsa: LocalTsa | str = self._tsa_url or await self._keys.tsa()
         crls = await self._keys.crls() if self._level in (Level.B_LT, Level.B_LTA) else ()
         for org_id, name, field, reason in signers:
             store, alias = await self._keys.key_for(org_id, name)

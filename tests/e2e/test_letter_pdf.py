@@ -7,9 +7,13 @@ import shutil
 import subprocess
 from typing import Any
 
-from signing import devpki, validate_pdf
-from tests.e2e.conftest import Hub, make_firm
+from aiohttp import web
+
+from signing import TimeStampAuthority, create_pki_app, devpki, validate_pdf
+from tests.e2e.conftest import Hub, make_firm, start_hub
+from tests.e2e.test_cli import free_port
 from tests.e2e.test_letters import client_signer, submitted, wait_status
+from tests.signing.conftest import _parse_pdfsig, _tool
 
 
 async def test_an_authorised_letter_is_rendered_signed_twice_and_validates(
@@ -43,9 +47,62 @@ async def test_an_authorised_letter_is_rendered_signed_twice_and_validates(
 
     path = tmp_path / "letter.pdf"
     path.write_bytes(pdf)
+    # The independent validator: poppler's pdfsig, trusting only the hub's development root.
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    certutil = _tool("certutil")
+    subprocess.run([certutil, "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run([certutil, "-A", "-d", f"sql:{nss}", "-n", "hub-dev-root", "-t", "C,C,C",
+                    "-i", str(pki.certificate_path(devpki.ROOT))], check=True)
+    seen = _parse_pdfsig(subprocess.run(
+        [_tool("pdfsig"), "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True,
+        timeout=60).stdout)
+    assert [e.field for e in seen] == ["ClientAuthorisation", "FirmSeal"]
+    assert all(e.signature == "Signature is Valid." for e in seen), seen
+    assert all(e.certificate == "Certificate is Trusted." for e in seen), seen
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                               check=True).stdout
         letter = c["letter"]
         assert letter["letter_number"] in text and letter["as_of_date"] in text
         assert "北京堃喆昇科技有限公司" in text
+
+
+async def test_letters_can_be_stamped_by_an_external_tsa(
+    stack: tuple[str, str], tmp_path: Any
+) -> None:
+    """tsa_url: the signatures' time-stamps come from an RFC 3161 server over HTTP."""
+    port = free_port()
+    pki = devpki.init(tmp_path / "pki", base_url=f"http://127.0.0.1:{port}/pki")
+    authority = await TimeStampAuthority.from_key_store(pki.key_store(), "tsa")
+    asked = []
+
+    @web.middleware
+    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
+        asked.append(request.path)
+        return await handler(request)
+
+    app = web.Application(middlewares=[count])
+    app.add_subapp("/pki", create_pki_app(pki, tsa=authority))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    hub = await start_hub(*stack, tmp_path, tsa_url=f"http://127.0.0.1:{port}/pki/tsa")
+    try:
+        firm = await make_firm(hub)
+        c = await submitted(firm)
+        await wait_status(firm, c["id"], "awaiting_authorisation")
+        async with hub.client(await client_signer(firm)) as http:
+            resp = await http.post(f"/api/v1/confirmations/{c['id']}/authorization")
+            assert resp.status == 200, await resp.text()
+        ready = await wait_status(firm, c["id"], "letter_ready", within=60)
+        assert ready["status"] == "letter_ready", ready
+        async with hub.client(firm.key) as http:
+            pdf = await (await http.get(f"/api/v1/confirmations/{c['id']}/letter.pdf")).read()
+    finally:
+        await hub.runtime.stop()
+        await runner.cleanup()
+    assert asked.count("/pki/tsa") >= 2  # one time-stamp per signature, from that server
+    report = await validate_pdf(pdf, trust_roots=pki.trust_roots(), allow_fetching=False,
+                                crls=pki.crls())
+    assert report.ok and all(s.timestamp is not None for s in report.signatures)
