@@ -15,7 +15,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +27,13 @@ from bench.submit import (
     create_pg_db,
     drop_pg_db,
     free_port,
+    seed_with_signer,
     start,
     stop,
-    uscc,
     wait_http,
 )
-from hub.bootstrap import build
 from hub.db.engine import create_engine
-from hub.db.migrate import migrate
 from hub.documents import render_letter
-from hub.domain.commands import CreateApiKey, CreateEngagement, CreateOrganisation
-from hub.domain.model import Caller, OrgKind, Role
-from hub.settings import load_settings
 from signing import (
     Level,
     LocalTimeStamper,
@@ -121,21 +115,7 @@ async def stage(workers: int, letters: int, tmp: str) -> float:
            "HUB_DATA_DIR": str(data)}
     procs = []
     try:
-        await migrate(db)
-        container = build(load_settings(env={}, **{k[4:].lower(): v for k, v in env.items()}))
-        bus = container.bus
-        firm = await bus.handle(CreateOrganisation(kind="firm", name="基准测试会计师事务所",
-                                                   uscc=uscc()))
-        _, key = await bus.handle(CreateApiKey(org_id=firm.id, role="auditor"))
-        bank = uscc()
-        await bus.handle(CreateOrganisation(kind="bank", name="基准测试银行", uscc=bank))
-        engagement = await bus.handle(CreateEngagement(
-            caller=Caller(org_id=firm.id, org_kind=OrgKind.FIRM, role=Role.AUDITOR),
-            name="基准测试", client_name="北京堃喆昇科技有限公司", client_uscc=uscc(),
-            period_start=date(2025, 1, 1), period_end=date(2025, 12, 31)))
-        _, signer = await bus.handle(CreateApiKey(org_id=engagement.client_org_id,
-                                                  role="client_signer"))
-        await container.close()
+        key, engagement_id, bank, signer = await seed_with_signer(db, env["HUB_BROKER_URL"])
         port = free_port()
         procs.append(start("api", env, "--port", str(port)))
         procs.append(start("relay", env))
@@ -146,7 +126,7 @@ async def stage(workers: int, letters: int, tmp: str) -> float:
         ids = []
         async with aiohttp.ClientSession(base, headers={"Authorization": f"Bearer {key}"}) as h:
             for i in range(letters):
-                body: dict[str, Any] = {**template, "engagement_id": engagement.id,
+                body: dict[str, Any] = {**template, "engagement_id": engagement_id,
                                         "scope": f"s{i}"}
                 body["letter"] = {**template["letter"], "letter_number": f"L-{i}",
                                   "responder": {**template["letter"]["responder"], "uscc": bank}}

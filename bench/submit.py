@@ -121,6 +121,13 @@ async def raw_commit_rate(db_url: str, n: int) -> float:
 
 async def seed(db_url: str, broker_url: str) -> tuple[str, str, str]:
     """Return (auditor key, engagement id, bank USCC)."""
+    key, engagement, bank, _ = await seed_with_signer(db_url, broker_url)
+    return key, engagement, bank
+
+
+async def seed_with_signer(db_url: str, broker_url: str) -> tuple[str, str, str, str]:
+    """Migrate and seed a firm, a bank and an engagement; return (auditor key, engagement id,
+    bank USCC, a client_signer key of the audited entity)."""
     await migrate(db_url)
     container = build(load_settings(env={}, database_url=db_url, broker_url=broker_url))
     try:
@@ -134,10 +141,12 @@ async def seed(db_url: str, broker_url: str) -> tuple[str, str, str]:
 
         engagement = await bus.handle(CreateEngagement(
             caller=Caller(org_id=firm.id, org_kind=OrgKind.FIRM, role=Role.AUDITOR),
-            name="基准测试", client_name="被审计单位", client_uscc=uscc(),
+            name="基准测试", client_name="北京堃喆昇科技有限公司", client_uscc=uscc(),
             period_start=date(2025, 1, 1), period_end=date(2025, 12, 31),
         ))
-        return key, engagement.id, bank
+        _, signer = await bus.handle(
+            CreateApiKey(org_id=engagement.client_org_id, role="client_signer"))
+        return key, engagement.id, bank, signer
     finally:
         await container.close()
 

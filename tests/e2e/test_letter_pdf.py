@@ -16,9 +16,9 @@ from tests.e2e.test_letters import client_signer, submitted, wait_status
 from tests.signing.conftest import _parse_pdfsig, _tool
 
 
-async def test_an_authorised_letter_is_rendered_signed_twice_and_validates(
-    hub: Hub, tmp_path: Any
-) -> None:
+async def authorised_letter(hub: Hub) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """Submit a 格式一 letter, authorise it as the audited entity, wait for the signed PDF:
+    (the submitted confirmation, the letter_ready one, the PDF)."""
     firm = await make_firm(hub)
     c = await submitted(firm)
     await wait_status(firm, c["id"], "awaiting_authorisation")
@@ -29,6 +29,13 @@ async def test_an_authorised_letter_is_rendered_signed_twice_and_validates(
     assert ready["status"] == "letter_ready", ready
     async with hub.client(firm.key) as http:
         pdf = await (await http.get(f"/api/v1/confirmations/{c['id']}/letter.pdf")).read()
+    return c, ready, pdf
+
+
+async def test_an_authorised_letter_is_rendered_signed_twice_and_validates(
+    hub: Hub, tmp_path: Any
+) -> None:
+    c, ready, pdf = await authorised_letter(hub)
     assert hashlib.sha256(pdf).hexdigest() == ready["letter_sha256"]
 
     pki = devpki.load(hub.container.settings.data_dir / "pki")
@@ -89,16 +96,7 @@ async def test_letters_can_be_stamped_by_an_external_tsa(
     await web.TCPSite(runner, "127.0.0.1", port).start()
     hub = await start_hub(*stack, tmp_path, tsa_url=f"http://127.0.0.1:{port}/pki/tsa")
     try:
-        firm = await make_firm(hub)
-        c = await submitted(firm)
-        await wait_status(firm, c["id"], "awaiting_authorisation")
-        async with hub.client(await client_signer(firm)) as http:
-            resp = await http.post(f"/api/v1/confirmations/{c['id']}/authorization")
-            assert resp.status == 200, await resp.text()
-        ready = await wait_status(firm, c["id"], "letter_ready", within=60)
-        assert ready["status"] == "letter_ready", ready
-        async with hub.client(firm.key) as http:
-            pdf = await (await http.get(f"/api/v1/confirmations/{c['id']}/letter.pdf")).read()
+        _, _, pdf = await authorised_letter(hub)
     finally:
         await hub.runtime.stop()
         await runner.cleanup()
