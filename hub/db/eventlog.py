@@ -62,7 +62,7 @@ def entry_hash(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LOCK_AND_LAST = text("SELECT seq, hash FROM hub_event_log_head(:key)")
 _LAST = select(event_log.c.seq, event_log.c.hash).order_by(event_log.c.seq.desc()).limit(1)
 _INSERT = insert(event_log)
 
@@ -80,8 +80,10 @@ async def append(
     if not events:
         return []
     if conn.dialect.name == "postgresql":
-        await conn.execute(_LOCK, {"key": APPEND_LOCK_KEY})
-    last = (await conn.execute(_LAST)).first()
+        # Lock and read the newest entry in one round trip (migrations/versions/0003).
+        last = (await conn.execute(_LOCK_AND_LAST, {"key": APPEND_LOCK_KEY})).first()
+    else:
+        last = (await conn.execute(_LAST)).first()
     seq, prev_hash = (int(last.seq), str(last.hash)) if last else (0, GENESIS_HASH)
     rows: list[dict[str, Any]] = []
     for event in events:
