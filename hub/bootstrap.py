@@ -33,6 +33,8 @@ class Container:
     uow_factory: UnitOfWorkFactory
     bus: MessageBus
     queries: Queries
+    dev_keyring: Any = None
+    """The development PKI's keyring when letters are signed with it (letter_signing = dev)."""
     _broker: Broker | None = field(default=None, repr=False)
 
     @property
@@ -65,15 +67,11 @@ class Container:
     async def pki_app(self) -> Any:
         """The development PKI's public web app (CRLs, CA certificates, a TSA) to serve at
         /pki, when letters are signed with it; None otherwise."""
-        if self.settings.letter_signing != "dev":
+        if self.dev_keyring is None:
             return None
-        import asyncio
+        from signing import TimeStampAuthority, create_pki_app
 
-        from signing import TimeStampAuthority, create_pki_app, devpki
-
-        pki = await asyncio.to_thread(
-            devpki.init, Path(self.settings.data_dir) / "pki", base_url=_pki_url(self.settings)
-        )
+        pki = await self.dev_keyring.pki()
         tsa = await TimeStampAuthority.from_key_store(pki.key_store(), "tsa")
         return create_pki_app(pki, tsa=tsa)
 
@@ -103,12 +101,13 @@ def build(
     engine = create_engine(settings.database_url)
     factory = uow_factory(engine, clock)
     blobs = DirectoryBlobStore(Path(settings.data_dir) / "blobs")
+    keyring = _dev_keyring(settings)
     deps = Deps(
         clock=clock,
         calendar=calendar,
         authorisation_window_working_days=settings.authorisation_window_working_days,
         blobs=blobs,
-        letter_maker=letter_maker or _letter_maker(settings),
+        letter_maker=letter_maker or _letter_maker(settings, keyring),
     )
     return Container(
         settings=settings,
@@ -118,6 +117,7 @@ def build(
         uow_factory=factory,
         bus=MessageBus(factory, deps),
         queries=Queries(uow_factory(engine, clock, readonly=True), blobs),
+        dev_keyring=keyring,
     )
 
 
@@ -126,8 +126,8 @@ def _pki_url(settings: Settings) -> str:
     return f"http://{settings.api_host}:{settings.api_port}/pki"
 
 
-def _letter_maker(settings: Settings) -> LetterMaker | None:
-    """The configured letter maker (settings.letter_signing); None when it is "off"."""
+def _dev_keyring(settings: Settings) -> Any:
+    """The development PKI's keyring (opens nothing yet); None unless letter_signing = dev."""
     if settings.letter_signing == "off":
         return None
     if settings.letter_signing != "dev":
@@ -135,14 +135,22 @@ def _letter_maker(settings: Settings) -> LetterMaker | None:
             f"letter_signing must be dev or off, not {settings.letter_signing!r}",
             field="letter_signing",
         )
-    from adapters.pdf_letters import DevKeyring, SignedLetterMaker
+    from adapters.pdf_letters import DevKeyring
+
+    return DevKeyring(Path(settings.data_dir) / "pki", base_url=_pki_url(settings))
+
+
+def _letter_maker(settings: Settings, keyring: Any) -> LetterMaker | None:
+    """The configured letter maker: signs with `keyring`; None without one."""
+    if keyring is None:
+        return None
+    from adapters.pdf_letters import SignedLetterMaker
     from hub.documents import render_letter
+    from signing import Level
 
     def render(c: Confirmation, client_name: str) -> bytes:
         return render_letter(c.letter_type.value, c.letter, client_name=client_name,
                              created_at=c.authorised_at)
-
-    from signing import Level
 
     try:
         level = Level(settings.letter_signature_level)
@@ -151,7 +159,6 @@ def _letter_maker(settings: Settings) -> LetterMaker | None:
             f"letter_signature_level must be one of {', '.join(lv.value for lv in Level)}, "
             f"not {settings.letter_signature_level!r}", field="letter_signature_level",
         ) from e
-    keyring = DevKeyring(Path(settings.data_dir) / "pki", base_url=_pki_url(settings))
     return SignedLetterMaker(render, keyring, level=level, tsa_url=settings.tsa_url)
 
 

@@ -15,11 +15,7 @@ from hub.settings import load_settings
 def _pki_dir(args: argparse.Namespace) -> Path:
     if args.dir:
         return Path(args.dir)
-    return Path(load_settings(**_overrides(args)).data_dir) / "pki"
-
-
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    return {"data_dir": args.data_dir} if getattr(args, "data_dir", None) else {}
+    return Path(load_settings(data_dir=getattr(args, "data_dir", None)).data_dir) / "pki"
 
 
 def cmd_pki_init(args: argparse.Namespace) -> int:

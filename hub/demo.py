@@ -156,11 +156,8 @@ async def _save_letters(
 
 async def _check_letters(settings: Settings, saved: dict[str, Path]) -> dict[str, str]:
     """Each saved letter's signatures, checked offline against the development PKI."""
-    import logging
-
     from signing import devpki, validate_pdf
 
-    logging.getLogger("pyhanko").setLevel(logging.ERROR)
     pki = devpki.load(settings.data_dir / "pki")
     out = {}
     for cid, path in saved.items():

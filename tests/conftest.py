@@ -107,3 +107,10 @@ def stack(request) -> tuple[str, str]:
     if request.param == "sqlite+embedded":
         return request.getfixturevalue("sqlite_url"), "embedded://"
     return request.getfixturevalue("pg_url"), request.getfixturevalue("amqp_url")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -45,7 +45,15 @@ class DevKeyring:
     def __post_init__(self) -> None:
         self._lock = asyncio.Lock()
         self._pki: devpki.DevPki | None = None
-        self._stores: dict[str, KeyStore] = {}
+        self._store: KeyStore | None = None
+        """One store for every key; made anew after a certificate is issued."""
+        self._ready: set[str] = set()
+        """Aliases known to have a certificate."""
+
+    async def pki(self) -> devpki.DevPki:
+        """The development PKI, made (or opened) on first use, once per process."""
+        async with self._lock:
+            return await self._open()
 
     async def _open(self) -> devpki.DevPki:
         if self._pki is None:
@@ -54,28 +62,30 @@ class DevKeyring:
             )
         return self._pki
 
-    async def key_for(self, org_id: str, org_name: str) -> tuple[KeyStore, str]:
-        alias = f"org-{org_id}"
-        async with self._lock:
-            store = self._stores.get(alias)
-            if store is None:
-                pki = await self._open()
-                if alias not in _leaves(pki):
-                    await asyncio.to_thread(
-                        devpki.issue, pki, devpki.Subject(alias, f"{org_name}电子签章", org_name)
-                    )
-                    log.info("dev_certificate_issued", org_id=org_id)
-                store = self._stores[alias] = pki.key_store()
-        return store, alias
-
-    async def tsa(self) -> LocalTsa:
+    async def _key_store(self, alias: str, subject: devpki.Subject | None = None) -> KeyStore:
+        """The store, once `alias` has a certificate (issued now for `subject` if need be)."""
         async with self._lock:
             pki = await self._open()
-            store = self._stores.get("tsa") or self._stores.setdefault("tsa", pki.key_store())
-        return LocalTsa(store, "tsa")
+            if alias not in self._ready:
+                if subject is not None and alias not in _leaves(pki):
+                    await asyncio.to_thread(devpki.issue, pki, subject)
+                    self._store = None
+                    log.info("dev_certificate_issued", alias=alias)
+                self._ready.add(alias)
+            if self._store is None:
+                self._store = pki.key_store()
+            return self._store
+
+    async def key_for(self, org_id: str, org_name: str) -> tuple[KeyStore, str]:
+        alias = f"org-{org_id}"
+        subject = devpki.Subject(alias, f"{org_name}电子签章", org_name)
+        return await self._key_store(alias, subject), alias
+
+    async def tsa(self) -> LocalTsa:
+        return LocalTsa(await self._key_store("tsa"), "tsa")
 
     async def crls(self) -> tuple[bytes, ...]:
-        pki = await self._open()
+        pki = await self.pki()
         return await asyncio.to_thread(pki.crls)
 
 

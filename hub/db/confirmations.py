@@ -127,6 +127,26 @@ def _duplicate_key() -> DuplicateIdempotencyKey:
     )
 
 
+def _letter_number_taken(c: Confirmation) -> Conflict:
+    return Conflict(
+        f"letter number (函证编号) {c.letter_number} is already used by another "
+        "confirmation of this firm",
+        field="/letter/letter_number",
+    )
+
+
+def _business_key_taken() -> Conflict:
+    return Conflict(
+        "an active confirmation with the same engagement, responder, 函证基准日, letter "
+        "type and scope exists; cancel it first, or change the scope",
+        field="/letter",
+    )
+
+
+def _id_taken(c: Confirmation) -> Conflict:
+    return Conflict(f"confirmation {c.id} exists", field="id")
+
+
 def _insert_conflict(error: IntegrityError, c: Confirmation) -> Conflict | None:
     message = unique_violation(error)
     if message is None:
@@ -134,18 +154,10 @@ def _insert_conflict(error: IntegrityError, c: Confirmation) -> Conflict | None:
     if "idempotency_key" in message:
         return _duplicate_key()
     if "letter_number" in message:
-        return Conflict(
-            f"letter number (函证编号) {c.letter_number} is already used by another "
-            "confirmation of this firm",
-            field="/letter/letter_number",
-        )
+        return _letter_number_taken(c)
     if "business_key" in message:
-        return Conflict(
-            "an active confirmation with the same engagement, responder, 函证基准日, letter "
-            "type and scope exists; cancel it first, or change the scope",
-            field="/letter",
-        )
-    return Conflict(f"confirmation {c.id} exists", field="id")
+        return _business_key_taken()
+    return _id_taken(c)
 
 
 @functools.cache
@@ -234,16 +246,13 @@ class SqlAlchemyConfirmationRepository:
                                 t.c.idempotency_key == c.idempotency_key), _duplicate_key()))
         checks += [
             (and_(t.c.firm_org_id == c.firm_org_id, t.c.letter_number == c.letter_number),
-             Conflict(f"letter number (函证编号) {c.letter_number} is already used by another "
-                      "confirmation of this firm", field="/letter/letter_number")),
-            (t.c.active_business_key == c.business_key, Conflict(
-                "an active confirmation with the same engagement, responder, 函证基准日, letter "
-                "type and scope exists; cancel it first, or change the scope", field="/letter")),
+             _letter_number_taken(c)),
+            (t.c.active_business_key == c.business_key, _business_key_taken()),
         ]
         for where, conflict in checks:
             if (await conn.execute(select(t.c.id).where(where).limit(1))).first() is not None:
                 return conflict
-        return Conflict(f"confirmation {c.id} exists", field="id")
+        return _id_taken(c)
 
     async def flush(self) -> None:
         """Write every changed tracked confirmation, refusing if another writer got there first.

@@ -70,14 +70,13 @@ def create_engine(
 
 def _sqlite_engine(u: URL, *, echo: bool) -> AsyncEngine:
     database = u.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
     options: dict[str, Any] = {"connect_args": {"timeout": timeout}}
     if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
         # One thread hop per statement instead of four (hub.db._sqlite_driver).
-        path = str(Path(database).expanduser())
-        options = {"async_creator": _sqlite_driver.creator(path, timeout=timeout)}
+        options = {"async_creator": _sqlite_driver.creator(str(path), timeout=timeout)}
     engine = create_async_engine(
         u,
         echo=echo,

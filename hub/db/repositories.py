@@ -119,10 +119,6 @@ class Session:
             finally:
                 await conn.close()
 
-    @property
-    def writing(self) -> bool:
-        return self._write is not None
-
     async def commit(self) -> None:
         if self._write is not None:
             await self._write.commit()

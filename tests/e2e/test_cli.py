@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy import text
 
 import schemas
 from hub.db.engine import create_engine
+from tests.conftest import free_port
 from tests.e2e.conftest import new_uscc, start_hub
 
 
@@ -139,9 +139,3 @@ async def wait_until_up(http: aiohttp.ClientSession) -> None:
             pass
         await asyncio.sleep(0.05)
     raise AssertionError("hub serve did not come up")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from signing import TimeStampAuthority, create_pki_app, devpki, validate_pdf
+from tests.conftest import free_port
 from tests.e2e.conftest import Hub, make_firm, start_hub
-from tests.e2e.test_cli import free_port
 from tests.e2e.test_letters import client_signer, submitted, wait_status
 from tests.signing.conftest import _parse_pdfsig, _tool
 

@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -19,18 +18,13 @@ from aiohttp import web
 
 from signing import LocalTimeStamper, PemKeyStore, TimeStampAuthority, create_pki_app, devpki
 from signing.devpki import DevPki, Subject
+from tests.conftest import free_port
 from tests.signing._pdfs import make_letter
 
 UNDER_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 P12_PASSWORD = b"dev-p12-secret"
 SHORT_LIVED = "short-lived"
 REVOKED = "revoked"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _ServerThread:
@@ -90,7 +84,7 @@ def session_now() -> datetime:
 
 @pytest.fixture(scope="session")
 def dev(tmp_path_factory: pytest.TempPathFactory, session_now: datetime) -> Iterator[Dev]:
-    port = _free_port()
+    port = free_port()
     pki = devpki.init(
         tmp_path_factory.mktemp("pki"),
         base_url=f"http://127.0.0.1:{port}/pki",
@@ -116,7 +110,7 @@ def foreign(tmp_path_factory: pytest.TempPathFactory, session_now: datetime) -> 
     """A second, independent PKI: same names, other keys; nobody trusts its root."""
     return devpki.init(
         tmp_path_factory.mktemp("foreign-pki"),
-        base_url=f"http://127.0.0.1:{_free_port()}/pki",
+        base_url=f"http://127.0.0.1:{free_port()}/pki",
         now=session_now,
     )
 
