@@ -6,12 +6,28 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from hub import cli_signing
 from hub.domain.errors import HubError
 from hub.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """Run `main` on uvloop where it is installed (Linux, macOS), else on asyncio's own loop.
+
+    uvloop's transports and selector cut the hub's CPU per HTTP request and per database round
+    trip by about a fifth (bench/submit.py); behaviour is the same on either loop.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -39,7 +55,7 @@ async def _migrate(settings: Settings) -> None:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    asyncio.run(_migrate(settings))
+    run_async(_migrate(settings))
     print("database is at the newest schema")
     return 0
 
@@ -58,7 +74,7 @@ def _run(roles: tuple[str, ...], *, migrate_first: bool) -> Callable[[argparse.N
                 reuse_port=getattr(args, "reuse_port", False),
             )
 
-        asyncio.run(main())
+        run_async(main())
         return 0
 
     return run
@@ -75,7 +91,7 @@ def _with_container(
             finally:
                 await container.close()
 
-        return asyncio.run(main())
+        return run_async(main())
 
     return run
 
@@ -134,7 +150,7 @@ async def _parked_replay(container: Any, args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from hub.demo import run_demo
 
-    return asyncio.run(run_demo(_settings(args), once=args.once, port=args.port))
+    return run_async(run_demo(_settings(args), once=args.once, port=args.port))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +10,7 @@ from aiohttp import web
 import schemas
 from hub.api.problems import BodyTooLarge, UnsupportedMediaType
 from hub.domain.errors import ValidationFailed
+from hub.jsontext import canonical
 
 
 async def read_json(request: web.Request, schema: str, max_bytes: int) -> dict[str, Any]:
@@ -38,5 +38,4 @@ async def read_json(request: web.Request, schema: str, max_bytes: int) -> dict[s
 
 def canonical_hash(body: Any) -> str:
     """SHA-256 of a body in canonical form, so formatting differences are the same request."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(canonical(body)).hexdigest()

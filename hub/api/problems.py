@@ -8,6 +8,7 @@ import structlog
 from aiohttp import web
 
 from hub.api.deps import REQUEST_ID
+from hub.api.jsonresponse import json_response
 from hub.domain import errors
 
 PROBLEM_TYPE = "application/problem+json"
@@ -75,7 +76,7 @@ def problem(
         field_errors = [{"field": field, "message": detail}]
     if field_errors:
         body["errors"] = field_errors
-    return web.json_response(body, status=status, content_type=PROBLEM_TYPE, headers=headers)
+    return json_response(body, status=status, content_type=PROBLEM_TYPE, headers=headers)
 
 
 def from_error(error: errors.HubError, request: web.Request) -> web.Response:

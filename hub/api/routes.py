@@ -12,6 +12,7 @@ import schemas
 from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
 from hub.api.deps import CALLER, DEPS, ApiDeps
+from hub.api.jsonresponse import json_response
 from hub.api.openapi import build_openapi
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
@@ -39,7 +40,7 @@ def _limit(request: web.Request) -> int:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @routes.get("/readyz")
@@ -51,7 +52,7 @@ async def readyz(request: web.Request) -> web.Response:
         except Exception:  # a readiness probe reports, it does not raise
             checks[name] = "unreachable"
     ready = all(v == "ok" for v in checks.values())
-    return web.json_response(
+    return json_response(
         {"status": "ready" if ready else "not_ready", "checks": checks},
         status=200 if ready else 503,
     )
@@ -60,7 +61,7 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.get("/api/v1/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
     server = f"{request.scheme}://{request.host}"
-    return web.json_response(build_openapi(server))
+    return json_response(build_openapi(server))
 
 
 @routes.post("/api/v1/engagements")
@@ -81,7 +82,7 @@ async def create_engagement(request: web.Request) -> web.Response:
         )
     )
     deps.after_commit()
-    return web.json_response(
+    return json_response(
         rep.engagement(engagement), status=201,
         headers={"Location": f"/api/v1/engagements/{engagement.id}"},
     )
@@ -92,7 +93,7 @@ async def list_engagements(request: web.Request) -> web.Response:
     items, next_cursor = await _deps(request).queries.engagements(
         _caller(request), _limit(request), request.query.get("cursor")
     )
-    return web.json_response(
+    return json_response(
         {"items": [rep.engagement(e) for e in items], "next_cursor": next_cursor}
     )
 
@@ -100,7 +101,7 @@ async def list_engagements(request: web.Request) -> web.Response:
 @routes.get("/api/v1/engagements/{id}")
 async def get_engagement(request: web.Request) -> web.Response:
     e = await _deps(request).queries.engagement(_caller(request), request.match_info["id"])
-    return web.json_response(rep.engagement(e))
+    return json_response(rep.engagement(e))
 
 
 def _amounts(body: dict[str, Any]) -> list[AmountLine]:
@@ -139,7 +140,7 @@ async def submit_confirmation(request: web.Request) -> web.Response:
         headers["Idempotent-Replayed"] = "true"
     else:
         deps.after_commit()
-    return web.json_response(
+    return json_response(
         rep.confirmation(c), status=200 if result.replayed else 201, headers=headers
     )
 
@@ -170,7 +171,7 @@ async def list_confirmations(request: web.Request) -> web.Response:
         cursor=cursor,
     )
     page = await _deps(request).queries.confirmations(_caller(request), flt)
-    return web.json_response(
+    return json_response(
         {"items": [rep.confirmation(c, with_letter=False) for c in page.items],
          "next_cursor": page.next_cursor}
     )
@@ -179,13 +180,13 @@ async def list_confirmations(request: web.Request) -> web.Response:
 @routes.get("/api/v1/confirmations/{id}")
 async def get_confirmation(request: web.Request) -> web.Response:
     c = await _deps(request).queries.confirmation(_caller(request), request.match_info["id"])
-    return web.json_response(rep.confirmation(c))
+    return json_response(rep.confirmation(c))
 
 
 @routes.get("/api/v1/confirmations/{id}/history")
 async def confirmation_history(request: web.Request) -> web.Response:
     entries = await _deps(request).queries.history(_caller(request), request.match_info["id"])
-    return web.json_response({"items": [rep.history_entry(e) for e in entries]})
+    return json_response({"items": [rep.history_entry(e) for e in entries]})
 
 
 @routes.post("/api/v1/confirmations/{id}/cancel")
@@ -201,7 +202,7 @@ async def cancel_confirmation(request: web.Request) -> web.Response:
         )
     )
     deps.after_commit()
-    return web.json_response(rep.confirmation(c))
+    return json_response(rep.confirmation(c))
 
 
 @routes.post("/api/v1/confirmations/{id}/authorization")
@@ -214,7 +215,7 @@ async def authorise_confirmation(request: web.Request) -> web.Response:
         )
     )
     deps.after_commit()
-    return web.json_response(rep.confirmation(c))
+    return json_response(rep.confirmation(c))
 
 
 @routes.get("/api/v1/confirmations/{id}/letter.pdf")

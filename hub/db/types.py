@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from hub.domain.errors import ValidationFailed
+from hub.jsontext import dumps
 
 MONEY_PRECISION = 24
 MONEY_SCALE = 6
@@ -93,17 +94,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def json_dumps(value: Any) -> str:
     """The engine's JSON serialiser: money as strings, dates as ISO 8601, Unicode kept."""
-    return json.dumps(value, ensure_ascii=False, default=_jsonable)
+    return dumps(value)
 
 
 def json_normalise(value: Any) -> Any:
