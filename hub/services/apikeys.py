@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections import OrderedDict
+
+from hub.ports import ApiKeyRecord
 
 PREFIX = "hub"
 
@@ -31,3 +35,29 @@ def split_key(presented: str) -> tuple[str, str] | None:
 
 def secret_matches(secret: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_secret(secret), stored_hash)
+
+
+class KeyCache:
+    """Key records read lately, each trusted for `seconds`; the secret is still checked."""
+
+    def __init__(self, seconds: float, max_entries: int = 10_000) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, ApiKeyRecord]] = OrderedDict()
+
+    def get(self, key_id: str) -> ApiKeyRecord | None:
+        entry = self._entries.get(key_id)
+        if entry is None:
+            return None
+        if time.monotonic() - entry[0] >= self.seconds:
+            del self._entries[key_id]
+            return None
+        return entry[1]
+
+    def put(self, record: ApiKeyRecord) -> None:
+        if self.seconds <= 0:
+            return
+        self._entries[record.id] = (time.monotonic(), record)
+        self._entries.move_to_end(record.id)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)

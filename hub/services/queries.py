@@ -7,21 +7,32 @@ from hub.domain.model import Caller, Confirmation, Engagement
 from hub.ports import BlobStore, ConfirmationFilter, HistoryEntry, Page, UnitOfWorkFactory
 from hub.services import apikeys
 
+KEY_CACHE_SECONDS = 2.0
+"""How long a looked-up API key is trusted before it is read again (revocation delay)."""
+
 
 class Queries:
     """Reads that need no command: every one is scoped to the caller's organisation."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, blobs: BlobStore | None = None) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, blobs: BlobStore | None = None,
+                 *, key_cache_seconds: float = KEY_CACHE_SECONDS) -> None:
         self.uow_factory = uow_factory
         self.blobs = blobs
+        self._keys = apikeys.KeyCache(key_cache_seconds)
 
     async def authenticate(self, presented: str) -> Caller:
+        """The caller a presented key stands for; a key revoked in the database stops working
+        within `key_cache_seconds` (a busy client's every request would read it otherwise)."""
         parts = apikeys.split_key(presented)
         if parts is None:
             raise Unauthenticated("malformed API key")
         key_id, secret = parts
-        async with self.uow_factory() as uow:
-            record = await uow.api_keys.get(key_id)
+        record = self._keys.get(key_id)
+        if record is None:
+            async with self.uow_factory() as uow:
+                record = await uow.api_keys.get(key_id)
+            if record is not None:
+                self._keys.put(record)
         if (
             record is None
             or record.revoked_at is not None
