@@ -88,7 +88,8 @@ class HistoryEntry:
     at: datetime
     actor: str
     data: dict[str, Any]
-    hash: str
+    hash: str | None
+    """None for the moment between the commit and the entry's sealing into the chain."""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class Runtime:
                 "or set HUB_BROKER_URL to RabbitMQ to run relay and worker apart"
             )
         self.relay: Any = None
+        self.sealer: Any = None
         self.consumers: list[Any] = []
         self.runner: web.AppRunner | None = None
         self.scheduler_task: asyncio.Task[None] | None = None
@@ -64,10 +65,13 @@ class Runtime:
             await consumer.start()
             self.consumers.append(consumer)
         if "relay" in self.roles:
+            from hub.db.sealer import EventLogSealer
             from hub.messaging.relay import Relay
 
             self.relay = Relay(self.c.outbox_store(), self.c.broker, s, holder_id())
             await self.relay.start()
+            self.sealer = EventLogSealer(self.c.engine)
+            await self.sealer.start()
         if "scheduler" in self.roles:
             self.scheduler_task = asyncio.create_task(self._schedule(), name="scheduler")
         if "api" in self.roles:
@@ -114,6 +118,8 @@ class Runtime:
             await self.relay.stop()
         for consumer in self.consumers:
             await consumer.stop()
+        if self.sealer is not None:
+            await self.sealer.stop()
         await self.c.close()
         log.info("hub_stopped")
 

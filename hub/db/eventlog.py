@@ -1,4 +1,4 @@
-"""The append-only, hash-chained event log: appending under a lock, reading, verifying."""
+"""The append-only, hash-chained event log: appending, sealing into the chain, verifying."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, text
+from sqlalchemy import Row, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.db.engine import BEGIN_OPTION
+from hub.db.engine import BEGIN_OPTION, begin_write
 from hub.db.tables import event_log
 from hub.db.types import json_normalise
 from hub.domain.events import Event
@@ -21,7 +21,7 @@ from hub.ports import ChainReport, HistoryEntry
 GENESIS_HASH = "0" * 64
 """prev_hash of the first entry."""
 
-# pg_advisory_xact_lock key serialising appends across transactions and processes.
+# pg_try_advisory_xact_lock key: one sealer at a time across processes.
 APPEND_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"hub.event_log.append").digest()[:8], "big", signed=True
 )
@@ -62,48 +62,92 @@ def entry_hash(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
-_LOCK_AND_LAST = text("SELECT seq, hash FROM hub_event_log_head(:key)")
-_LAST = select(event_log.c.seq, event_log.c.hash).order_by(event_log.c.seq.desc()).limit(1)
 _INSERT = insert(event_log)
+_HEAD = (
+    select(event_log.c.chain_pos, event_log.c.hash)
+    .where(event_log.c.chain_pos.is_not(None))
+    .order_by(event_log.c.chain_pos.desc())
+    .limit(1)
+)
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
+_SEAL = (
+    update(event_log)
+    .where(event_log.c.seq == bindparam("b_seq"), event_log.c.chain_pos.is_(None))
+    .values(chain_pos=bindparam("b_pos"), prev_hash=bindparam("b_prev"),
+            hash=bindparam("b_hash"))
+)
+
+SEAL_BATCH = 500
+"""Entries chained per sealing transaction."""
 
 
-async def append(
-    conn: AsyncConnection, events: Sequence[Event], *, recorded_at: datetime
-) -> list[int]:
-    """Append events to the chain inside the caller's transaction; returns their seqs.
+async def append(conn: AsyncConnection, events: Sequence[Event], *, recorded_at: datetime) -> None:
+    """Write events to the log inside the caller's transaction, not yet chained.
 
-    Call it as late as possible in the transaction: on PostgreSQL it takes a transaction-level
-    advisory lock that every other appender waits for until this transaction ends. Under that
-    lock (READ COMMITTED) the last entry read is the newest committed one, so the chain never
-    forks. SQLite needs no lock: write transactions begin IMMEDIATE and run one at a time.
+    No lock and no read: the database numbers the rows (seq) as they are inserted, and
+    `seal()` chains committed entries afterwards, so appenders of every process never wait for
+    one another. An entry is tamper-evident from the moment it is sealed (the relay seals
+    within a fraction of a second of the commit; `verify_chain` seals first).
     """
     if not events:
-        return []
-    if conn.dialect.name == "postgresql":
-        # Lock and read the newest entry in one round trip (migrations/versions/0003).
-        last = (await conn.execute(_LOCK_AND_LAST, {"key": APPEND_LOCK_KEY})).first()
-    else:
-        last = (await conn.execute(_LAST)).first()
-    seq, prev_hash = (int(last.seq), str(last.hash)) if last else (0, GENESIS_HASH)
+        return
     rows: list[dict[str, Any]] = []
     for event in events:
-        seq += 1
-        occurred_at = event.at.astimezone(UTC)
-        entry: dict[str, Any] = {
-            "seq": seq,
+        rows.append({
             "entry_id": str(uuid.uuid4()),
-            "occurred_at": occurred_at.isoformat(),
+            "occurred_at": event.at.astimezone(UTC),
+            "recorded_at": recorded_at,
             "aggregate_type": event.aggregate_type,
             "aggregate_id": event.aggregate_id,
             "event_type": event.name,
             "actor": event.actor,
             "data": json_normalise(event.data()),
-            "prev_hash": prev_hash,
-        }
-        entry["hash"] = prev_hash = entry_hash(entry)
-        rows.append({**entry, "occurred_at": occurred_at, "recorded_at": recorded_at})
-    await conn.execute(_INSERT, rows)
-    return [r["seq"] for r in rows]
+        })
+    await conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+
+
+def _chained(row: Row[Any], position: int, prev_hash: str) -> dict[str, Any]:
+    """The hashed content of a stored entry at chain `position` after `prev_hash`."""
+    entry = dict(row._mapping)
+    entry["seq"] = position  # the hash covers the entry's place in the chain
+    entry["prev_hash"] = prev_hash
+    return entry
+
+
+async def seal(engine: AsyncEngine, *, batch: int = SEAL_BATCH) -> int:
+    """Chain committed, unsealed entries in the order they were written; returns how many.
+
+    One sealer at a time: on PostgreSQL a transaction-level advisory lock (another process
+    already sealing makes this call return 0), on SQLite the write lock. Safe to call from
+    any number of processes, as often as wanted.
+    """
+    total = 0
+    while True:
+        async with begin_write(engine) as conn:
+            if conn.dialect.name == "postgresql":
+                got = (await conn.execute(_TRY_LOCK, {"key": APPEND_LOCK_KEY})).scalar_one()
+                if not got:
+                    return total
+            head = (await conn.execute(_HEAD)).first()
+            position, prev_hash = (int(head.chain_pos), str(head.hash)) if head else (
+                0, GENESIS_HASH)
+            pending = (await conn.execute(
+                select(event_log).where(event_log.c.chain_pos.is_(None))
+                .order_by(event_log.c.seq).limit(batch)
+            )).all()
+            if not pending:
+                return total
+            updates = []
+            for row in pending:
+                position += 1
+                digest = entry_hash(_chained(row, position, prev_hash))
+                updates.append({"b_seq": row.seq, "b_pos": position, "b_prev": prev_hash,
+                                "b_hash": digest})
+                prev_hash = digest
+            await conn.execute(_SEAL, updates)
+        total += len(pending)
+        if len(pending) < batch:
+            return total
 
 
 async def history(
@@ -127,28 +171,33 @@ async def history(
     ]
 
 
-def _problem(row: Row[Any], expected_seq: int, prev_hash: str) -> tuple[int, str] | None:
-    """(seq at fault, what is wrong) for the row read where `expected_seq` should be."""
-    seq = int(row.seq)
-    if seq != expected_seq:
+def _problem(row: Row[Any], expected: int, prev_hash: str) -> tuple[int, str] | None:
+    """(chain position at fault, what is wrong) for the row read where `expected` should be.
+
+    Entries are named by their chain position ("seq" in reports: the number the hash covers).
+    """
+    pos = int(row.chain_pos)
+    if pos != expected:
         missing = (
-            f"entry seq={expected_seq} is" if seq == expected_seq + 1
-            else f"entries seq={expected_seq}..{seq - 1} are"
+            f"entry seq={expected} is" if pos == expected + 1
+            else f"entries seq={expected}..{pos - 1} are"
         )
-        return expected_seq, f"{missing} missing (deleted): seq jumps to {seq}"
+        return expected, f"{missing} missing (deleted): the chain jumps to seq={pos}"
     if row.prev_hash != prev_hash:
-        before = f"entry seq={seq - 1}" if seq > 1 else "the genesis value"
-        return seq, (
-            f"entry seq={seq} does not link to {before}: its prev_hash differs from that "
+        before = f"entry seq={pos - 1}" if pos > 1 else "the genesis value"
+        return pos, (
+            f"entry seq={pos} does not link to {before}: its prev_hash differs from that "
             "entry's hash (the chain was broken or rewritten)"
         )
-    if entry_hash(dict(row._mapping)) != row.hash:
-        return seq, f"entry seq={seq} was altered: its content no longer matches its hash"
+    if entry_hash(_chained(row, pos, prev_hash)) != row.hash:
+        return pos, f"entry seq={pos} was altered: its content no longer matches its hash"
     return None
 
 
 async def verify_chain(engine: AsyncEngine) -> ChainReport:
-    """Check the whole log in seq order; report the first altered, unlinked or missing entry."""
+    """Seal what is pending, then check the whole chain in order; report the first altered,
+    unlinked or missing entry."""
+    await seal(engine)
     async with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             # A read snapshot that does not keep writers waiting.
@@ -168,8 +217,8 @@ async def _verify(conn: AsyncConnection) -> ChainReport:
         batch = (
             await conn.execute(
                 select(event_log)
-                .where(event_log.c.seq >= expected_seq)
-                .order_by(event_log.c.seq)
+                .where(event_log.c.chain_pos >= expected_seq)
+                .order_by(event_log.c.chain_pos)
                 .limit(VERIFY_BATCH)
             )
         ).all()

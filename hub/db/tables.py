@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from hub.db.types import JsonDocument, Money, UTCDateTime
@@ -129,9 +130,8 @@ confirmation_amounts = Table(
 event_log = Table(
     "event_log",
     metadata,
-    # Assigned by the appender under its lock (max + 1), not by a sequence: the hash covers
-    # seq, so it must be known before the row is written, and a gap then means a deletion.
-    Column("seq", BigId, primary_key=True, autoincrement=False),
+    # Numbered by the database as entries are written (a sequence; SQLite's rowid).
+    Column("seq", BigId, primary_key=True, autoincrement=True),
     Column("entry_id", String(ID), nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("recorded_at", UTCDateTime(), nullable=False),
@@ -140,10 +140,18 @@ event_log = Table(
     Column("event_type", String(64), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("data", JsonDocument, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    # Set when the entry is sealed into the chain (hub.db.eventlog.seal), NULL until then:
+    # its place in the chain (1, 2, …; a gap means a deletion), the hash of the entry before
+    # it and its own hash, which covers its content, its place and prev_hash.
+    Column("chain_pos", BigInteger, nullable=True),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
     # history(): one aggregate's entries in order.
     Index(None, "aggregate_id", "seq"),
+    Index("ux_event_log_chain_pos", "chain_pos", unique=True),
+    # What the sealer looks for.
+    Index("ix_event_log_unsealed", "seq", postgresql_where=text("chain_pos IS NULL"),
+          sqlite_where=text("chain_pos IS NULL")),
 )
 
 documents = Table(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db import create_engine, migrate, uow_factory, verify_chain
-from hub.db.eventlog import entry_hash
+from hub.db.eventlog import entry_hash, seal
 from hub.db.tables import event_log
 from hub.domain import events
 from hub.ports import FrozenClock
@@ -38,11 +38,15 @@ def org_created(i: int) -> events.OrganisationCreated:
     )
 
 
-async def commit_events(engine: AsyncEngine, n: int, start: int = 0) -> None:
+async def commit_events(engine: AsyncEngine, n: int, start: int = 0, *,
+                        sealed: bool = True) -> None:
+    """Commit n events; then seal them, as the relay's sealer does a moment later."""
     async with uow_factory(engine, FrozenClock(T0))() as uow:
         for i in range(start, start + n):
             uow.record(org_created(i))
         await uow.commit()
+    if sealed:
+        await seal(engine)
 
 
 async def tamper(engine: AsyncEngine, sql: str, **params: object) -> None:
@@ -90,6 +94,7 @@ async def test_event_data_of_every_json_shape_verifies(engine: AsyncEngine) -> N
         uow.record(odd)
         uow.record(org_created(1))
         await uow.commit()
+    await seal(engine)
     big = json.dumps({"n": 1e16, "x": 0.1, "i": 2**60, "nested": [{"b": True, "z": None}]})
     cast = "CAST(:d AS JSONB)" if engine.dialect.name == "postgresql" else ":d"
     async with engine.begin() as conn:  # as if an event had carried these values
@@ -154,3 +159,82 @@ async def test_verifying_reads_in_batches(engine: AsyncEngine, monkeypatch) -> N
     await tamper(engine, "DELETE FROM event_log WHERE seq = 9")
     report = await verify_chain(engine)
     assert report.first_bad_seq == 9
+
+
+async def test_writers_and_several_sealers_at_once_make_one_chain(db_url: str) -> None:
+    await migrate(db_url)
+    engine = create_engine(db_url)
+    try:
+        done = asyncio.Event()
+
+        async def sealer() -> None:  # as if several relay processes were running
+            while not done.is_set():
+                await seal(engine)
+                await asyncio.sleep(0.001)
+
+        async def writer(w: int) -> None:
+            for i in range(8):
+                await commit_events(engine, 1 + i % 2, start=w * 1000 + i * 10, sealed=False)
+
+        sealers = [asyncio.create_task(sealer()) for _ in range(3)]
+        await asyncio.gather(*(writer(w) for w in range(5)))
+        done.set()
+        await asyncio.gather(*sealers)
+
+        report = await verify_chain(engine)
+        assert report.ok, report.problem
+        assert report.entries == 5 * (4 * 1 + 4 * 2)
+        async with engine.connect() as conn:
+            positions = (await conn.execute(
+                select(event_log.c.chain_pos).order_by(event_log.c.chain_pos))).scalars().all()
+        assert positions == list(range(1, report.entries + 1))
+    finally:
+        await engine.dispose()
+
+
+async def test_an_entry_has_its_hash_once_sealed(engine: AsyncEngine) -> None:
+    await commit_events(engine, 2, sealed=False)
+    async with engine.connect() as conn:
+        before = (await conn.execute(select(event_log.c.hash))).scalars().all()
+
+    assert await seal(engine) == 2
+    assert await seal(engine) == 0  # nothing left: sealing again changes nothing
+
+    async with engine.connect() as conn:
+        after = (await conn.execute(select(event_log.c.hash))).scalars().all()
+    assert before == [None, None]
+    assert all(h is not None and len(h) == 64 for h in after)
+
+
+async def test_a_log_chained_before_0004_still_verifies_and_grows(db_url: str) -> None:
+    await migrate(db_url, "0003")
+    engine = create_engine(db_url)
+    try:
+        prev = "0" * 64
+        async with engine.begin() as conn:  # entries as revision 0003 wrote them
+            for seq in (1, 2, 3):
+                entry = {
+                    "seq": seq, "entry_id": str(uuid.uuid4()),
+                    "occurred_at": (T0 + timedelta(seconds=seq)).isoformat(),
+                    "aggregate_type": "organisation", "aggregate_id": f"o{seq}",
+                    "event_type": "organisation_created", "actor": "cli",
+                    "data": {"n": seq, "名称": "公司"}, "prev_hash": prev,
+                }
+                entry["hash"] = prev = entry_hash(entry)
+                await conn.execute(event_log.insert().values(
+                    {k: v for k, v in entry.items() if k != "chain_pos"}
+                    | {"occurred_at": T0 + timedelta(seconds=seq), "recorded_at": T0}))
+    finally:
+        await engine.dispose()
+
+    await migrate(db_url)
+    engine = create_engine(db_url)
+    try:
+        assert (await verify_chain(engine)).entries == 3
+        await commit_events(engine, 2)
+        report = await verify_chain(engine)
+        assert report.ok and report.entries == 5
+        await tamper(engine, "UPDATE event_log SET actor = 'x' WHERE seq = 2")
+        assert (await verify_chain(engine)).first_bad_seq == 2
+    finally:
+        await engine.dispose()
