@@ -30,6 +30,7 @@ from hub.db.migrate import migrate
 from hub.domain.commands import CreateApiKey, CreateEngagement, CreateOrganisation
 from hub.domain.model import Caller, OrgKind, Role
 from hub.domain.uscc import make_uscc
+from hub.seeding import verified_responder
 from hub.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +137,7 @@ async def seed_with_signer(db_url: str, broker_url: str) -> tuple[str, str, str,
                                                    uscc=uscc()))
         _, key = await bus.handle(CreateApiKey(org_id=firm.id, role="auditor"))
         bank = uscc()
-        await bus.handle(CreateOrganisation(kind="bank", name="基准测试银行", uscc=bank))
+        await verified_responder(container, kind="bank", name="基准测试银行", uscc=bank)
         from datetime import date
 
         engagement = await bus.handle(CreateEngagement(

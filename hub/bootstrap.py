@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.api import ApiDeps
 from hub.calendar_data import prc_calendar
+from hub.certificates import read_certificate
 from hub.domain.calendar import WorkingDayCalendar
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Confirmation
@@ -108,6 +109,7 @@ def build(
         authorisation_window_working_days=settings.authorisation_window_working_days,
         blobs=blobs,
         letter_maker=letter_maker or _letter_maker(settings, keyring),
+        certificate_reader=read_certificate,
     )
     return Container(
         settings=settings,

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from hub import cli_signing
+from hub import cli_registry, cli_signing
 from hub.domain.errors import HubError
 from hub.settings import Settings, load_settings
 
@@ -201,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli_signing.add_commands(sub)
+    cli_registry.add_commands(sub, _with_container)
 
     parked = sub.add_parser("parked", help="parked messages").add_subparsers(
         dest="action", required=True

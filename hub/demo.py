@@ -13,6 +13,7 @@ import aiohttp
 import schemas
 from hub.domain.commands import CreateApiKey, CreateOrganisation
 from hub.domain.uscc import make_uscc
+from hub.seeding import verified_responder
 from hub.settings import Settings
 
 # Invented organisations with valid 统一社会信用代码.
@@ -64,8 +65,8 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
     base = f"http://127.0.0.1:{runtime.bound_port}"
     try:
         firm_id = await _org(container, FIRM)
-        await _org(container, BANK)
-        await _org(container, COUNTERPARTY)
+        for kind, name, uscc in (BANK, COUNTERPARTY):
+            await verified_responder(container, kind=kind, name=name, uscc=uscc)
         _, key = await container.bus.handle(CreateApiKey(org_id=firm_id, role="auditor"))
         headers = {"Authorization": f"Bearer {key}"}
         run = secrets.token_hex(3)

@@ -22,6 +22,7 @@ from hub.domain.model import (
     Role,
     Status,
 )
+from hub.domain.responders import Responder, ResponderStatus, SigningCertificate
 
 # --------------------------------------------------------------------------- identity
 
@@ -157,6 +158,29 @@ class ConfirmationRepository(Protocol):
     async def history(self, confirmation_id: str) -> builtins.list[HistoryEntry]: ...
 
 
+@dataclass(frozen=True)
+class ResponderQuery:
+    q: str | None = None  # part of the name, the 统一社会信用代码 or the bank code
+    kind: OrgKind | None = None
+    status: ResponderStatus | None = None
+    limit: int = 50
+
+
+class ResponderRepository(Protocol):
+    async def add(self, responder: Responder) -> None:
+        """Insert; Conflict when an entry that is not retired has the same USCC."""
+
+    async def get(self, responder_id: str, *, for_update: bool = False) -> Responder | None: ...
+    async def by_uscc(self, uscc: str) -> Responder | None:
+        """The entry (not retired) for `uscc`, else the newest retired one, else None."""
+
+    async def save(self, responder: Responder, *, expected_version: int) -> None:
+        """Write a changed entry; Conflict if it is no longer at `expected_version`."""
+
+    async def search(self, query: ResponderQuery) -> builtins.list[Responder]: ...
+    async def history(self, responder_id: str) -> builtins.list[HistoryEntry]: ...
+
+
 class Inbox(Protocol):
     async def claim(self, consumer: str, message_id: str) -> bool:
         """Record the message as processed by `consumer`; False if it already was."""
@@ -175,6 +199,8 @@ class UnitOfWork(Protocol):
     def inbox(self) -> Inbox: ...
     @property
     def documents(self) -> DocumentRepository: ...
+    @property
+    def responders(self) -> ResponderRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -207,6 +233,13 @@ class BlobStore(Protocol):
 
     async def get(self, sha256: str) -> bytes:
         """The bytes stored under `sha256`; NotFound if there are none."""
+
+
+class CertificateReader(Protocol):
+    """Reads a PEM certificate a responder registers for signing its replies."""
+
+    def __call__(self, pem: str) -> SigningCertificate:
+        """The certificate's SHA-256, subject and expiry; ValueError if it is not one."""
 
 
 class LetterMaker(Protocol):

@@ -122,12 +122,14 @@ def _responses() -> dict[str, Any]:
 
 
 def _parameters() -> dict[str, Any]:
+    from hub.api import openapi_registry
     uuid = {"type": "string", "format": "uuid"}
     return {
         "EngagementId": {"name": "id", "in": "path", "required": True, "schema": uuid,
                          "description": "The engagement's id."},
         "ConfirmationId": {"name": "id", "in": "path", "required": True, "schema": uuid,
                            "description": "The confirmation's id."},
+        "ResponderId": openapi_registry.RESPONDER_ID,
         "Limit": {"name": "limit", "in": "query", "required": False,
                   "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
                   "description": "Page size."},
@@ -168,6 +170,7 @@ def _param(name: str) -> dict[str, str]:
 
 
 def _paths() -> dict[str, Any]:
+    from hub.api import openapi_registry  # it builds on the helpers above
     body_errors = ("401", "403", "413", "415", "422")
     letter_examples = {
         lt: schemas.example(f"confirmation_request.{lt}") for lt in LETTER_TYPES
@@ -288,6 +291,7 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
+        **openapi_registry.paths(),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApi", "tags": ["meta"], "security": [],
@@ -354,6 +358,7 @@ def _document() -> dict[str, Any]:
         "tags": [
             {"name": "engagements", "description": "Audit engagements (审计项目)."},
             {"name": "confirmations", "description": "Confirmation letters (函证)."},
+            {"name": "registry", "description": "The responder registry (函证地址登记)."},
             {"name": "meta", "description": "Health and this document."},
         ],
         "security": [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}],

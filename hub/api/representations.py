@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from hub.domain.model import Confirmation, Engagement
+from hub.domain.responders import Responder
 from hub.ports import HistoryEntry
 
 
@@ -62,3 +63,41 @@ def history_entry(e: HistoryEntry) -> dict[str, Any]:
         if key in e.data:
             out[key] = e.data[key]
     return out
+
+
+def responder(r: Responder) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "org_id": r.org_id,
+        "kind": r.kind.value,
+        "name": r.name,
+        "uscc": r.uscc,
+        "bank_code": r.bank_code,
+        "parent_id": r.parent_id,
+        "reply_scope": r.reply_scope,
+        "channel": r.channel.value,
+        "endpoint": r.endpoint,
+        "contacts": [{k: v for k, v in vars(c).items() if v is not None} for c in r.contacts],
+        "certificates": [{"sha256": c.sha256, "subject": c.subject,
+                          "not_after": _d(c.not_after)} for c in r.certificates],
+        "status": r.status.value,
+        "version": r.version,
+        "created_at": _d(r.created_at),
+        "updated_at": _d(r.updated_at),
+        "updated_by": r.updated_by,
+        "verified_at": _d(r.verified_at),
+        "verified_by": r.verified_by,
+    }
+
+
+def responder_version(e: HistoryEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": _d(e.at),
+        "actor": e.actor,
+        "action": e.data["action"],
+        "version": e.data["version"],
+        "status": e.data["status"],
+        "changes": e.data["changes"],
+        "hash": e.hash,
+    }

@@ -9,6 +9,7 @@ import structlog
 from aiohttp import web
 
 import schemas
+from hub.api import registry_routes
 from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
 from hub.api.deps import CALLER, DEPS, ApiDeps
@@ -231,3 +232,4 @@ async def letter_pdf(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.add_routes(routes)
+    app.add_routes(registry_routes.routes)

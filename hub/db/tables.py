@@ -154,6 +154,34 @@ event_log = Table(
           sqlite_where=text("chain_pos IS NULL")),
 )
 
+responders = Table(
+    "responders",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("org_id", String(ID), ForeignKey("organisations.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("bank_code", String(12), nullable=True),
+    Column("parent_id", String(ID), ForeignKey("responders.id"), nullable=True),
+    Column("reply_scope", Text(), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("endpoint", String(2048), nullable=True),
+    Column("contacts", JsonDocument, nullable=False),
+    Column("certificates", JsonDocument, nullable=False),  # [{sha256, subject, not_after, pem}]
+    Column("status", String(16), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("verified_at", UTCDateTime(), nullable=True),
+    Column("verified_by", String(200), nullable=True),
+    # One live entry per USCC: letters to it must have exactly one place to go.
+    Index("ux_responders_live_uscc", "uscc", unique=True,
+          postgresql_where=text("status <> 'retired'"), sqlite_where=text("status <> 'retired'")),
+    Index(None, "bank_code"),
+)
+
 documents = Table(
     "documents",
     metadata,

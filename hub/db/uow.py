@@ -21,6 +21,7 @@ from hub.db.repositories import (
     SqlAlchemyInbox,
     SqlAlchemyOrganisationRepository,
 )
+from hub.db.responders import SqlAlchemyResponderRepository
 from hub.db.tables import outbox
 from hub.db.types import json_normalise
 from hub.domain import events
@@ -70,6 +71,7 @@ class SqlAlchemyUnitOfWork:
         self.confirmations = SqlAlchemyConfirmationRepository(self._session)
         self.inbox = SqlAlchemyInbox(self._session)
         self.documents = SqlAlchemyDocumentRepository(self._session)
+        self.responders = SqlAlchemyResponderRepository(self._session)
 
     @property
     def connection(self) -> AsyncConnection:

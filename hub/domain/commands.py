@@ -87,3 +87,45 @@ class MakeLetter(Command):
     """Sent by the jobs worker when a request is authorised: render, sign, store (制函)."""
 
     confirmation_id: str
+
+
+@dataclass(frozen=True)
+class RegisterResponder(Command):
+    """An admin registers a bank or company in the responder registry (pending until verified)."""
+
+    caller: Caller
+    kind: str
+    name: str
+    uscc: str
+    channel: str
+    bank_code: str | None = None
+    parent_id: str | None = None
+    reply_scope: str = ""
+    endpoint: str | None = None
+    contacts: tuple[dict[str, Any], ...] = ()
+    certificates: tuple[str, ...] = ()  # PEM
+
+
+@dataclass(frozen=True)
+class ChangeResponder(Command):
+    """An admin changes an entry read at `version`; routing changes need a new verification."""
+
+    caller: Caller
+    responder_id: str
+    version: int
+    changes: dict[str, Any]  # as in RegisterResponder: contacts as dicts, certificates as PEM
+
+
+@dataclass(frozen=True)
+class VerifyResponder(Command):
+    caller: Caller
+    responder_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class RetireResponder(Command):
+    caller: Caller
+    responder_id: str
+    version: int
+    reason: str | None = None

@@ -104,3 +104,21 @@ class StatusChanged(ConfirmationEvent):
     @property
     def routing_key(self) -> str:
         return f"confirmation.status.{self.to_status}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponderRecorded(Event):
+    """A registry entry was registered, changed, verified or retired (its version history)."""
+
+    name: ClassVar[str] = "responder.recorded"
+    aggregate_type: ClassVar[str] = "responder"
+    published: ClassVar[bool] = False
+    responder_id: str
+    action: str  # registered | changed | verified | retired
+    version: int
+    status: str
+    changes: dict[str, Any]  # field: [old, new]; certificates by SHA-256 and subject
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.responder_id

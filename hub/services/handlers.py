@@ -26,8 +26,17 @@ from hub.domain.model import (
     Role,
     Status,
 )
+from hub.domain.responders import require_routable
 from hub.domain.uscc import validate_uscc
-from hub.ports import SYSTEM_ACTOR, ApiKeyRecord, BlobStore, Clock, LetterMaker, UnitOfWork
+from hub.ports import (
+    SYSTEM_ACTOR,
+    ApiKeyRecord,
+    BlobStore,
+    CertificateReader,
+    Clock,
+    LetterMaker,
+    UnitOfWork,
+)
 from hub.services import apikeys
 
 log = structlog.get_logger(__name__)
@@ -42,6 +51,7 @@ class Deps:
     authorisation_window_working_days: int = 10
     blobs: BlobStore | None = None
     letter_maker: LetterMaker | None = None
+    certificate_reader: CertificateReader | None = None
 
 
 @dataclass(frozen=True)
@@ -196,14 +206,9 @@ async def submit_confirmation(
     responder_uscc = validate_uscc(
         letter.get("responder", {}).get("uscc", ""), field="/letter/responder/uscc"
     )
-    responder = await uow.organisations.by_uscc(responder_uscc)
-    if responder is None or responder.kind is not letter_type.responder_kind:
-        raise ValidationFailed(
-            f"no registered {letter_type.responder_kind.value} with 统一社会信用代码 "
-            f"{responder_uscc}",
-            field="/letter/responder/uscc",
-        )
-    if responder.id == engagement.client_org_id:
+    entry = require_routable(await uow.responders.by_uscc(responder_uscc), responder_uscc,
+                             letter_type.responder_kind, "/letter/responder/uscc")
+    if entry.org_id == engagement.client_org_id:
         raise ValidationFailed(
             "the responder cannot be the audited entity itself", field="/letter/responder/uscc"
         )
@@ -219,14 +224,14 @@ async def submit_confirmation(
         firm_org_id=caller.org_id,
         engagement_id=engagement.id,
         client_org_id=engagement.client_org_id,
-        responder_org_id=responder.id,
+        responder_org_id=entry.org_id,
         letter_type=letter_type,
         mode=mode,
         letter_number=letter["letter_number"],
         as_of_date=as_of,
         letter=letter,
         business_key=business_key(
-            engagement.id, responder.id, as_of, letter_type.value, cmd.scope
+            engagement.id, entry.org_id, as_of, letter_type.value, cmd.scope
         ),
         created_at=now,
         idempotency_key=cmd.idempotency_key,

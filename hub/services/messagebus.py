@@ -7,10 +7,10 @@ from typing import Any
 from hub.domain import commands
 from hub.domain.errors import DuplicateIdempotencyKey
 from hub.ports import UnitOfWork, UnitOfWorkFactory
-from hub.services import handlers, letters
+from hub.services import handlers, letters, registry
 from hub.services.handlers import Deps
 
-HANDLERS = {**handlers.HANDLERS, **letters.HANDLERS}
+HANDLERS = {**handlers.HANDLERS, **letters.HANDLERS, **registry.HANDLERS}
 
 
 class MessageBus:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from hub.domain.errors import NotFound, Unauthenticated
-from hub.domain.model import Caller, Confirmation, Engagement
-from hub.ports import BlobStore, ConfirmationFilter, HistoryEntry, Page, UnitOfWorkFactory
+from dataclasses import replace
+
+from hub.domain.errors import Forbidden, NotFound, Unauthenticated
+from hub.domain.model import Caller, Confirmation, Engagement, Role
+from hub.domain.responders import Responder, ResponderStatus
+from hub.ports import (
+    BlobStore,
+    ConfirmationFilter,
+    HistoryEntry,
+    Page,
+    ResponderQuery,
+    UnitOfWorkFactory,
+)
 from hub.services import apikeys
 
 KEY_CACHE_SECONDS = 2.0
@@ -90,3 +100,33 @@ class Queries:
         if doc is None or self.blobs is None:
             raise NotFound(f"the {kind} of this confirmation is not made yet")
         return await self.blobs.get(doc.sha256)
+
+    # ------------------------------------------------------------------ the responder registry
+
+    async def responders(self, caller: Caller, query: ResponderQuery) -> list[Responder]:
+        """提供方信息查询: firms and admins search the registry (firms see live entries)."""
+        _require_registry_reader(caller)
+        if caller.role is not Role.ADMIN and query.status is None:
+            query = replace(query, status=ResponderStatus.VERIFIED)
+        async with self.uow_factory() as uow:
+            return await uow.responders.search(query)
+
+    async def responder(self, caller: Caller, responder_id: str) -> Responder:
+        _require_registry_reader(caller)
+        async with self.uow_factory() as uow:
+            r = await uow.responders.get(responder_id)
+        if r is None:
+            raise NotFound("no such registry entry")
+        return r
+
+    async def responder_history(self, caller: Caller, responder_id: str) -> list[HistoryEntry]:
+        _require_registry_reader(caller)
+        async with self.uow_factory() as uow:
+            if await uow.responders.get(responder_id) is None:
+                raise NotFound("no such registry entry")
+            return await uow.responders.history(responder_id)
+
+
+def _require_registry_reader(caller: Caller) -> None:
+    if caller.role is not Role.ADMIN and not caller.is_firm:
+        raise Forbidden("the responder registry is open to firms and hub admins")

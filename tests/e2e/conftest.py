@@ -17,6 +17,7 @@ from hub.domain.commands import CreateApiKey, CreateOrganisation
 from hub.domain.uscc import make_uscc
 from hub.ports import LetterMaker
 from hub.runtime import Runtime
+from hub.seeding import verified_responder
 from hub.settings import load_settings
 from tests.conftest import unique
 
@@ -45,6 +46,12 @@ class Hub:
             CreateOrganisation(kind=kind, name=name or f"{kind} {unique()}", uscc=uscc)
         )
         return org.id, uscc
+
+    async def responder(self, kind: str, name: str) -> tuple[str, str]:
+        """A verified registry entry (and its organisation): (org id, uscc)."""
+        uscc = new_uscc()
+        entry = await verified_responder(self.container, kind=kind, name=name, uscc=uscc)
+        return entry.org_id, uscc
 
     async def key(self, org_id: str, role: str) -> str:
         _, key = await self.container.bus.handle(CreateApiKey(org_id=org_id, role=role))
@@ -104,8 +111,8 @@ async def hub(stack: tuple[str, str], tmp_path: Any) -> AsyncIterator[Hub]:
 async def make_firm(hub: Hub) -> Firm:
     firm_id, _ = await hub.org("firm", "信达会计师事务所")
     key = await hub.key(firm_id, "auditor")
-    bank = await hub.org("bank", "中国示范银行北京分行")
-    counterparty = await hub.org("company", "北京示例贸易有限公司")
+    bank = await hub.responder("bank", "中国示范银行北京分行")
+    counterparty = await hub.responder("company", "北京示例贸易有限公司")
     async with hub.client(key) as http:
         resp = await http.post("/api/v1/engagements", json={
             "name": "2025年度审计", "client": {"name": "北京堃喆昇科技有限公司",

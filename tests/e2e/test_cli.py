@@ -86,8 +86,15 @@ async def test_serve_logs_json_lines_with_ids_and_no_secrets(tmp_path: Any) -> N
     firm = hub_cli(db_url, "org", "create", "--kind", "firm", "--name", "信达会计师事务所",
                    "--uscc", new_uscc(), tmp_path=tmp_path).stdout.strip()
     bank_uscc = new_uscc()
-    assert hub_cli(db_url, "org", "create", "--kind", "bank", "--name", "示范银行",
-                   "--uscc", bank_uscc, tmp_path=tmp_path).returncode == 0
+    bank = hub_cli(db_url, "responder", "register", "--operator", "张三", "--kind", "bank",
+                   "--name", "示范银行", "--uscc", bank_uscc, "--bank-code", "313100000013",
+                   "--channel", "bank_api_pull", tmp_path=tmp_path)
+    assert bank.returncode == 0, bank.stderr
+    refused = hub_cli(db_url, "responder", "verify", "--operator", "张三", bank.stdout.strip(),
+                      tmp_path=tmp_path)
+    assert refused.returncode == 2 and "another admin" in refused.stderr  # four eyes
+    assert hub_cli(db_url, "responder", "verify", "--operator", "李四", bank.stdout.strip(),
+                   tmp_path=tmp_path).returncode == 0
     api_key = hub_cli(db_url, "apikey", "create", "--org", firm, "--role", "auditor",
                       tmp_path=tmp_path).stdout.strip()
     env = {**os.environ, "HUB_DATABASE_URL": db_url, "HUB_DATA_DIR": str(tmp_path),

@@ -23,6 +23,7 @@ from hub.domain.commands import (
     SubmitConfirmation,
 )
 from hub.domain.model import Caller, OrgKind, Role
+from hub.seeding import verified_responder
 from hub.settings import load_settings
 from tests.e2e.conftest import new_uscc
 
@@ -88,7 +89,7 @@ async def seed(container: Container, n: int) -> None:
     import schemas
 
     bank_uscc = new_uscc()
-    await bus.handle(CreateOrganisation(kind="bank", name="示范银行", uscc=bank_uscc))
+    await verified_responder(container, kind="bank", name="示范银行", uscc=bank_uscc)
     from datetime import date
 
     engagement = await bus.handle(CreateEngagement(
