@@ -1,4 +1,4 @@
-"""Confirmation letters as PDF (fpdf2): the standard layouts, in the packaged CJK font."""
+"""Confirmation letters and bank replies as PDF (fpdf2): standard layouts, packaged CJK font."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from hub.documents._errors import RenderError, UnknownLetterType, UnprintableCharacter
-from hub.documents._render import LETTER_TYPES, RenderedLetter, SignatureBox, layout, render
+from hub.documents._render import (
+    LETTER_TYPES,
+    RenderedLetter,
+    SignatureBox,
+    draw,
+    layout,
+    render,
+)
+from hub.documents._reply import layout_reply
 
 __all__ = [
     "LETTER_TYPES",
@@ -19,6 +27,8 @@ __all__ = [
     "check_letter",
     "render_letter",
     "render_letter_document",
+    "render_reply",
+    "render_reply_document",
 ]
 
 
@@ -52,3 +62,27 @@ def check_letter(letter_type: str, letter: Mapping[str, Any], *,
     """Raises what `render_letter` would for this letter, without making the PDF (a few ms):
     lets the API refuse an unprintable value when the request comes in."""
     layout(letter_type, letter, client_name=client_name, pointer_prefix=pointer_prefix)
+
+
+def render_reply(reply: Mapping[str, Any], *, customer_name: str,
+                 created_at: datetime | None = None, pointer_prefix: str = "") -> bytes:
+    """A bank's reply (银行询证函回函) as a PDF.
+
+    `reply` is the reply JSON from the bank (`letter_type` one of `bank_format1`,
+    `bank_format2`, `bank_capital`); `customer_name` is the audited entity the letter is
+    about. Amounts are printed as given, like the letter prints them. Raises
+    UnprintableCharacter whose `field` is `pointer_prefix` + the JSON pointer inside the reply
+    (or "customer_name"), UnknownLetterType, or RenderError for a conclusion it cannot state.
+    Pure and CPU-bound: run it in a worker thread or process, not on the event loop.
+    """
+    return render_reply_document(reply, customer_name=customer_name, created_at=created_at,
+                                 pointer_prefix=pointer_prefix).pdf
+
+
+def render_reply_document(reply: Mapping[str, Any], *, customer_name: str,
+                          created_at: datetime | None = None, pointer_prefix: str = ""
+                          ) -> RenderedLetter:
+    """As `render_reply`, with the page count and the empty box for the bank's electronic seal
+    on the last page, under the role "responder"."""
+    info, pages = layout_reply(reply, customer_name=customer_name, pointer_prefix=pointer_prefix)
+    return draw(info, pages, created_at=created_at)

@@ -58,13 +58,13 @@ def _intro(flow: Flow, src: Source, letter: c.Letter, *, bank_fills: bool) -> No
 
 
 def _table(flow: Flow, src: Source, item: Item, value: Mapping[str, Any] | None, at: str,
-           title: str) -> None:
+           title: str, *, notes: bool = True) -> None:
     cells = [[f.cell(src, row, f"{at}/rows/{i}", i) for f in item.fields]
              for i, row in rows(value)]
     layout = flow.layout_table([f.column for f in item.fields], cells)
     c.heading(flow, title, keep=layout.lead_height)
     flow.table(layout)
-    if item.note:
+    if item.note and notes:
         flow.paragraph(item.note)
     flow.space(6)
 
@@ -91,12 +91,25 @@ def _blank_table(flow: Flow, src: Source, item: Item, value: Mapping[str, Any] |
 
 def _items(flow: Flow, src: Source, *, bank_fills: bool) -> None:
     items = src.letter.get("items")
-    values = items if isinstance(items, Mapping) else {}
-    draw = _blank_table if bank_fills else _table
+    item_tables(flow, src, items if isinstance(items, Mapping) else {}, bank_fills=bank_fills)
+    cash_pool_table(flow, src, node(src.letter.get("cash_pool")), "/cash_pool",
+                    bank_fills=bank_fills)
+
+
+def item_tables(flow: Flow, src: Source, values: Mapping[str, Any], *, bank_fills: bool = False,
+                notes: bool = True, at: str = "/items") -> None:
+    """Items 1–14 from `values` (at JSON pointer `at`): a table each, or 不适用. `notes`
+    prints the company's footers (“除上述列示的……外，本公司并无……”)."""
+    def draw(item: Item, value: Mapping[str, Any] | None, where: str, title: str) -> None:
+        if bank_fills:
+            _blank_table(flow, src, item, value, where, title)
+        else:
+            _table(flow, src, item, value, where, title, notes=notes)
+
     for item in ITEMS:
-        at = f"/items/{item.key}"
+        where = f"{at}/{item.key}"
         value = node(values.get(item.key))
-        title = _heading(item, src, value, at)
+        title = _heading(item, src, value, where)
         if not applicable(value):
             c.not_applicable(flow, title)
         elif item is GUARANTEES and not bank_fills:
@@ -104,25 +117,31 @@ def _items(flow: Flow, src: Source, *, bank_fills: bool) -> None:
             for part in (GUARANTEES_FOR_OTHERS, GUARANTEES_BY_BANK):
                 sub = node(value.get(part.key) if value else None)
                 if applicable(sub):
-                    draw(flow, src, part, sub, f"{at}/{part.key}", part.heading)
+                    draw(part, sub, f"{where}/{part.key}", part.heading)
                 else:
                     c.not_applicable(flow, part.heading)
         elif item is GUARANTEES:
             c.heading(flow, title, keep=GROUP_KEEP)
             for part in (GUARANTEES_FOR_OTHERS, GUARANTEES_BY_BANK):
-                draw(flow, src, part, None, f"{at}/{part.key}", part.heading)
+                draw(part, None, f"{where}/{part.key}", part.heading)
         elif item is OTHER:
-            text = "（请贵行填列）" if bank_fills else src.text(value, "text", at)
+            text = "（请贵行填列）" if bank_fills else src.text(value, "text", where)
             c.heading(flow, title, keep=line_height(BODY))
             flow.paragraph(text, indent=c.INDENT)
             flow.space(6)
         else:
-            draw(flow, src, item, value, at, title)
-    pool = node(src.letter.get("cash_pool"))
+            draw(item, value, where, title)
+
+
+def cash_pool_table(flow: Flow, src: Source, pool: Mapping[str, Any] | None, at: str, *,
+                    bank_fills: bool = False) -> None:
+    """The cash-pool annex (at JSON pointer `at`), or 不适用."""
     if not applicable(pool):
         c.not_applicable(flow, CASH_POOL.heading)
+    elif bank_fills:
+        _blank_table(flow, src, CASH_POOL, pool, at, CASH_POOL.heading)
     else:
-        draw(flow, src, CASH_POOL, pool, "/cash_pool", CASH_POOL.heading)
+        _table(flow, src, CASH_POOL, pool, at, CASH_POOL.heading)
 
 
 def _client_seal(flow: Flow, letter: c.Letter, client_name: str | None) -> None:

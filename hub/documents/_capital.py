@@ -32,6 +32,9 @@ _FIELDS: tuple[tuple[Field, bool], ...] = (  # the field, and whether it may be 
     (Field("remarks", "备注", weight=1.2), False),
 )
 
+FIELDS: tuple[Field, ...] = tuple(f for f, _ in _FIELDS)
+"""Every column the table may have, in order."""
+
 
 def _fields(contributions: Sequence[tuple[int, Mapping[str, Any]]]) -> list[Field]:
     """The table's columns: the optional ones only when some row fills them."""
@@ -57,13 +60,16 @@ def _totals(contributions: Sequence[tuple[int, Mapping[str, Any]]]) -> dict[str,
     return totals
 
 
-def _table(flow: Flow, src: Source) -> None:
-    contributions = rows(src.letter, "contributions")
+def contributions_table(flow: Flow, src: Source, holder: Mapping[str, Any] | None,
+                        at: str = "") -> None:
+    """出资者缴入投资资金明细表 from `holder["contributions"]` (`holder` at JSON pointer `at`),
+    with a 合计 row per currency."""
+    contributions = rows(holder, "contributions")
     fields = _fields(contributions)
-    cells = [[_cell(src, f, row, f"/contributions/{i}") for f in fields]
+    cells = [[_cell(src, f, row, f"{at}/contributions/{i}") for f in fields]
              for i, row in contributions]
     for currency, total in _totals(contributions).items():
-        src.check(currency, "/contributions")
+        src.check(currency, f"{at}/contributions")
         cells.append([{"payer": "合计", "currency": currency, "amount": format(total, "f")}
                       .get(f.key, "") for f in fields])
     layout = flow.layout_table([f.column for f in fields], cells)
@@ -99,7 +105,7 @@ def build(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
     flow.paragraph(f"截至{chinese_date(letter.as_of)}（函证基准日）止，本公司出资者（股东）缴入的"
                    "出资额列示如下：", first_indent=c.INDENT)
     flow.space(4)
-    _table(flow, src)
+    contributions_table(flow, src, src.letter)
 
     company = src.text(src.letter, "company_name", "")
     uscc = src.text(src.letter, "company_uscc", "", default="")

@@ -86,6 +86,12 @@ def render(letter_type: str, letter: Mapping[str, Any], *, client_name: str | No
            ) -> RenderedLetter:
     info, pages = layout(letter_type, letter, client_name=client_name,
                          pointer_prefix=pointer_prefix)
+    return draw(info, pages, created_at=created_at)
+
+
+def draw(info: Letter, pages: list[list[Op]], *, created_at: datetime | None = None
+         ) -> RenderedLetter:
+    """Draws laid-out pages, each with the running header and footer, into a PDF."""
     pdf = new_document(created_at=created_at or datetime.now(UTC),
                        title=f"{info.title} {info.number}", subject=f"函证编号 {info.number}")
     total = len(pages)
