@@ -16,7 +16,14 @@ from hub.certificates import read_certificate
 from hub.domain.calendar import WorkingDayCalendar
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Confirmation
-from hub.ports import Broker, Clock, LetterMaker, SystemClock, UnitOfWorkFactory
+from hub.ports import (
+    Broker,
+    Clock,
+    LetterMaker,
+    ReplyChecker,
+    SystemClock,
+    UnitOfWorkFactory,
+)
 from hub.services.handlers import Deps
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
@@ -90,9 +97,11 @@ class Container:
 
 
 def build(
-    settings: Settings, *, clock: Clock | None = None, letter_maker: LetterMaker | None = None
+    settings: Settings, *, clock: Clock | None = None, letter_maker: LetterMaker | None = None,
+    reply_checker: ReplyChecker | None = None,
 ) -> Container:
-    """Wire the hub for these settings (`letter_maker` replaces the configured one)."""
+    """Wire the hub for these settings (`letter_maker`, `reply_checker` replace the
+    configured ones)."""
     from hub.blobs import DirectoryBlobStore
     from hub.db.engine import create_engine
     from hub.db.uow import uow_factory
@@ -110,6 +119,7 @@ def build(
         blobs=blobs,
         letter_maker=letter_maker or _letter_maker(settings, keyring),
         certificate_reader=read_certificate,
+        reply_checker=reply_checker or _reply_checker(keyring),
     )
     return Container(
         settings=settings,
@@ -162,6 +172,19 @@ def _letter_maker(settings: Settings, keyring: Any) -> LetterMaker | None:
             f"not {settings.letter_signature_level!r}", field="letter_signature_level",
         ) from e
     return SignedLetterMaker(render, keyring, level=level, tsa_url=settings.tsa_url)
+
+
+def _reply_checker(keyring: Any) -> ReplyChecker | None:
+    """Replies validated against the development PKI's roots (None without a keyring)."""
+    if keyring is None:
+        return None
+    from adapters.pdf_letters import SignedReplyChecker
+
+    async def trust() -> tuple[Any, Any]:
+        pki = await keyring.pki()
+        return pki.trust_roots(), await keyring.crls()
+
+    return SignedReplyChecker(trust)
 
 
 def holder_id() -> str:

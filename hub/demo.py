@@ -98,7 +98,7 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
                 for cid in ids:  # 授权: the audited entity authorises each request
                     resp = await client.post(f"/api/v1/confirmations/{cid}/authorization")
                     resp.raise_for_status()
-            rows = await _wait_for(http, ids, "letter_ready", within=120)
+            rows = await _wait_for(http, ids, "dispatched", within=120)
             saved = await _save_letters(http, rows, settings.data_dir / "demo" / run)
         checks = await _check_letters(settings, saved)
         print(f"\n电子函证中心 demo — API at {base}   engagement {engagement_id}\n")
@@ -114,7 +114,7 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
               f"{'intact' if report.ok else 'BROKEN at ' + str(report.first_bad_seq)}")
         print(f"database: {settings.database_url}")
         print(f"try: curl -H 'Authorization: Bearer {key}' {base}/api/v1/confirmations")
-        ok = report.ok and all(r["status"] == "letter_ready" for r in rows) and all(
+        ok = report.ok and all(r["status"] == "dispatched" for r in rows) and all(
             v.startswith("2 valid") for v in checks.values()) and len(checks) == len(rows)
         if not once:
             print("\nserving; Ctrl-C to stop")
@@ -145,7 +145,7 @@ async def _save_letters(
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     saved = {}
     for r in rows:
-        if r["status"] != "letter_ready":
+        if r["status"] != "dispatched":
             continue
         async with http.get(f"/api/v1/confirmations/{r['id']}/letter.pdf") as resp:
             resp.raise_for_status()

@@ -22,6 +22,7 @@ from hub.domain.model import (
     Role,
     Status,
 )
+from hub.domain.replies import Reply, ReplyException
 from hub.domain.responders import Responder, ResponderStatus, SigningCertificate
 
 # --------------------------------------------------------------------------- identity
@@ -111,6 +112,7 @@ class Page:
 class ConfirmationFilter:
     engagement_id: str | None = None
     status: Status | None = None
+    statuses: tuple[Status, ...] | None = None
     limit: int = 50
     cursor: str | None = None
 
@@ -181,6 +183,17 @@ class ResponderRepository(Protocol):
     async def history(self, responder_id: str) -> builtins.list[HistoryEntry]: ...
 
 
+class ReplyRepository(Protocol):
+    async def add(self, reply: Reply) -> None: ...
+    async def get(self, reply_id: str) -> Reply | None: ...
+    async def by_sha256(self, confirmation_id: str, sha256: str) -> Reply | None: ...
+    async def of(self, confirmation_id: str) -> builtins.list[Reply]: ...
+    async def checked(self, reply: Reply) -> None: ...
+    async def add_exceptions(self, confirmation_id: str, reply_id: str,
+                             found: builtins.list[ReplyException]) -> None: ...
+    async def exceptions(self, confirmation_id: str) -> builtins.list[ReplyException]: ...
+
+
 class Inbox(Protocol):
     async def claim(self, consumer: str, message_id: str) -> bool:
         """Record the message as processed by `consumer`; False if it already was."""
@@ -201,6 +214,8 @@ class UnitOfWork(Protocol):
     def documents(self) -> DocumentRepository: ...
     @property
     def responders(self) -> ResponderRepository: ...
+    @property
+    def replies(self) -> ReplyRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -240,6 +255,22 @@ class CertificateReader(Protocol):
 
     def __call__(self, pem: str) -> SigningCertificate:
         """The certificate's SHA-256, subject and expiry; ValueError if it is not one."""
+
+
+@dataclass(frozen=True)
+class ReplyCheck:
+    """What a reply's signature and binding show (before any comparison with the books)."""
+
+    problems: tuple[str, ...]  # empty when the signature is valid, whole and trusted
+    signer: str | None
+    signer_sha256: str | None
+    binding: dict[str, str]  # hub.domain.replies.parse_binding of the signed Keywords
+
+
+class ReplyChecker(Protocol):
+    """Validates a reply PDF's signature against the trust roots and reads its binding."""
+
+    async def check(self, pdf: bytes) -> ReplyCheck: ...
 
 
 class LetterMaker(Protocol):

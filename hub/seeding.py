@@ -23,7 +23,7 @@ async def operator_id(container: Any) -> str:
     return str(org.id)
 
 
-def _admin(org_id: str, name: str) -> Caller:
+def admin_caller(org_id: str, name: str) -> Caller:
     return Caller(org_id=org_id, org_kind=OrgKind.OPERATOR, role=Role.ADMIN, key_id=name)
 
 
@@ -45,7 +45,7 @@ async def verified_responder(
     operator = await operator_id(container)
     bank = kind == OrgKind.BANK.value
     entry: Responder = await container.bus.handle(RegisterResponder(
-        caller=_admin(operator, "seed-registrar"), kind=kind, name=name, uscc=uscc,
+        caller=admin_caller(operator, "seed-registrar"), kind=kind, name=name, uscc=uscc,
         channel=channel or ("bank_api_pull" if bank else "portal"),
         bank_code=bank_code or ("313" + uscc[8:17].translate(_DIGITS) if bank else None),
         endpoint=endpoint,
@@ -54,7 +54,7 @@ async def verified_responder(
         certificates=certificates,
     ))
     verified: Responder = await container.bus.handle(VerifyResponder(
-        caller=_admin(operator, "seed-verifier"), responder_id=entry.id,
+        caller=admin_caller(operator, "seed-verifier"), responder_id=entry.id,
         version=entry.version))
     return verified
 

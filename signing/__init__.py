@@ -8,6 +8,7 @@ from signing.errors import (
     SigningError,
     TimestampError,
 )
+from signing.info import document_info
 from signing.keys import (
     KeyStore,
     PemEntry,
@@ -61,6 +62,7 @@ __all__ = [
     "async_sign_pdf",
     "create_pki_app",
     "devpki",
+    "document_info",
     "http_timestamper",
     "render_text",
     "revinfo_context",

@@ -2,5 +2,6 @@
 PAdES signatures."""
 
 from adapters.pdf_letters.maker import DevKeyring, SignedLetterMaker
+from adapters.pdf_letters.replies import SignedReplyChecker
 
-__all__ = ["DevKeyring", "SignedLetterMaker"]
+__all__ = ["DevKeyring", "SignedLetterMaker", "SignedReplyChecker"]

@@ -170,7 +170,7 @@ def _param(name: str) -> dict[str, str]:
 
 
 def _paths() -> dict[str, Any]:
-    from hub.api import openapi_registry  # it builds on the helpers above
+    from hub.api import openapi_inbox, openapi_registry  # they build on the helpers above
     body_errors = ("401", "403", "413", "415", "422")
     letter_examples = {
         lt: schemas.example(f"confirmation_request.{lt}") for lt in LETTER_TYPES
@@ -292,6 +292,7 @@ def _paths() -> dict[str, Any]:
             },
         },
         **openapi_registry.paths(),
+        **openapi_inbox.paths(),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApi", "tags": ["meta"], "security": [],
@@ -359,6 +360,7 @@ def _document() -> dict[str, Any]:
             {"name": "engagements", "description": "Audit engagements (审计项目)."},
             {"name": "confirmations", "description": "Confirmation letters (函证)."},
             {"name": "registry", "description": "The responder registry (函证地址登记)."},
+            {"name": "inbox", "description": "A bank's letters, returns and replies."},
             {"name": "meta", "description": "Health and this document."},
         ],
         "security": [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}],

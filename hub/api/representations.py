@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from hub.domain.model import Confirmation, Engagement
+from hub.domain.replies import Reply, ReplyException
 from hub.domain.responders import Responder
 from hub.ports import HistoryEntry
 
@@ -45,6 +47,10 @@ def confirmation(c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]
         "authorised_at": _d(c.authorised_at),
         "authorised_by": c.authorised_by,
         "letter_sha256": c.letter_sha256,
+        "dispatched_at": _d(c.dispatched_at),
+        "delivered_at": _d(c.delivered_at),
+        "return_due": _d(c.return_due),
+        "exception_count": c.exception_count,
     }
     if with_letter:
         out["letter"] = c.letter
@@ -101,3 +107,60 @@ def responder_version(e: HistoryEntry) -> dict[str, Any]:
         "changes": e.data["changes"],
         "hash": e.hash,
     }
+
+
+def inbox_item(c: Confirmation, client: tuple[str, str]) -> dict[str, Any]:
+    """A letter as its bank sees it: never the firm's private book values."""
+    letter = {k: v for k, v in c.letter.items() if k != "book_values"}
+    status = c.status.value
+    return {
+        "id": c.id,
+        "letter_number": c.letter_number,
+        "letter_type": c.letter_type.value,
+        "as_of_date": _d(c.as_of_date),
+        "letter_sha256": c.letter_sha256,
+        "customer": {"name": client[0], "uscc": client[1]},
+        "status": status,
+        "dispatched_at": _d(c.dispatched_at),
+        "received_at": _d(c.delivered_at),
+        "reply_due": _d(c.reply_due),
+        "return_due": _d(c.return_due),
+        "status_reason": c.status_reason if status == "returned" else None,
+        "letter": letter,
+    }
+
+
+def reply(r: Reply) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "sha256": r.sha256,
+        "status": r.status.value,
+        "reason": r.reason,
+        "received_at": _d(r.received_at),
+        "received_by": r.received_by,
+        "signer": r.signer,
+        "signer_sha256": r.signer_sha256,
+        "checked_at": _d(r.checked_at),
+    }
+
+
+def reply_exception(e: ReplyException) -> dict[str, Any]:
+    return {
+        "item": e.item,
+        "row": e.row,
+        "field": e.field,
+        "kind": e.kind,
+        "book_value": e.book_value,
+        "confirmed_value": e.confirmed_value,
+        "difference": _as_given(e.difference, e.book_value, e.confirmed_value),
+        "explanation": e.explanation,
+    }
+
+
+def _as_given(amount: Decimal | None, *given: Any) -> str | None:
+    """`amount` with as many decimal places as the figures it was computed from."""
+    if amount is None:
+        return None
+    places = max((len(str(g).partition(".")[2]) for g in given if isinstance(g, str)),
+                 default=2)
+    return str(amount.quantize(Decimal(1).scaleb(-places)))

@@ -9,7 +9,7 @@ import structlog
 from aiohttp import web
 
 import schemas
-from hub.api import registry_routes
+from hub.api import inbox_routes, registry_routes
 from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
 from hub.api.deps import CALLER, DEPS, ApiDeps
@@ -230,6 +230,15 @@ async def letter_pdf(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/api/v1/confirmations/{id}/replies")
+async def confirmation_replies(request: web.Request) -> web.Response:
+    found, exceptions = await _deps(request).queries.replies(_caller(request),
+                                                             request.match_info["id"])
+    return json_response({"items": [rep.reply(r) for r in found],
+                          "exceptions": [rep.reply_exception(e) for e in exceptions]})
+
+
 def setup(app: web.Application) -> None:
     app.add_routes(routes)
     app.add_routes(registry_routes.routes)
+    app.add_routes(inbox_routes.routes)

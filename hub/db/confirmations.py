@@ -72,6 +72,10 @@ def _values(c: Confirmation) -> dict[str, Any]:
         "authorised_by": c.authorised_by,
         "authorised_at": c.authorised_at,
         "letter_sha256": c.letter_sha256,
+        "dispatched_at": c.dispatched_at,
+        "delivered_at": c.delivered_at,
+        "return_due": c.return_due,
+        "exception_count": c.exception_count,
     }
 
 
@@ -117,6 +121,10 @@ def _confirmation(row: Row[Any], amounts: list[AmountLine]) -> Confirmation:
         authorised_by=row.authorised_by,
         authorised_at=row.authorised_at,
         letter_sha256=row.letter_sha256,
+        dispatched_at=row.dispatched_at,
+        delivered_at=row.delivered_at,
+        return_due=row.return_due,
+        exception_count=row.exception_count,
     )
 
 
@@ -345,6 +353,8 @@ class SqlAlchemyConfirmationRepository:
             query = query.where(confirmations.c.engagement_id == flt.engagement_id)
         if flt.status is not None:
             query = query.where(confirmations.c.status == flt.status.value)
+        if flt.statuses is not None:
+            query = query.where(confirmations.c.status.in_([s.value for s in flt.statuses]))
         after = after_cursor(confirmations, flt.cursor)
         if after is not None:
             query = query.where(after)

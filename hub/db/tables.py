@@ -110,6 +110,10 @@ confirmations = Table(
     Column("authorised_by", String(200), nullable=True),
     Column("authorised_at", UTCDateTime(), nullable=True),
     Column("letter_sha256", String(64), nullable=True),
+    Column("dispatched_at", UTCDateTime(), nullable=True),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Column("return_due", Date(), nullable=True),
+    Column("exception_count", Integer(), nullable=True),
     UniqueConstraint("firm_org_id", "idempotency_key"),
     UniqueConstraint("firm_org_id", "letter_number"),
     # Cursor pagination of a firm's confirmations, ordered by (created_at, id).
@@ -180,6 +184,41 @@ responders = Table(
     Index("ux_responders_live_uscc", "uscc", unique=True,
           postgresql_where=text("status <> 'retired'"), sqlite_where=text("status <> 'retired'")),
     Index(None, "bank_code"),
+)
+
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("confirmation_id", String(ID), ForeignKey("confirmations.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),  # of the signed PDF, its key in the blobs
+    Column("data", JsonDocument, nullable=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("received_by", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text(), nullable=True),
+    Column("signer", Text(), nullable=True),
+    Column("signer_sha256", String(64), nullable=True),
+    Column("checked_at", UTCDateTime(), nullable=True),
+    # The same reply uploaded twice is one reply.
+    UniqueConstraint("confirmation_id", "sha256"),
+)
+
+reply_exceptions = Table(
+    "reply_exceptions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("confirmation_id", String(ID), ForeignKey("confirmations.id"), nullable=False,
+           index=True),
+    Column("reply_id", String(ID), ForeignKey("replies.id"), nullable=False),
+    Column("item", String(64), nullable=False),
+    Column("row", Integer(), nullable=True),
+    Column("field", String(128), nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("book_value", JsonDocument, nullable=True),
+    Column("confirmed_value", JsonDocument, nullable=True),
+    Column("difference", Money(), nullable=True),
+    Column("explanation", Text(), nullable=False),
 )
 
 documents = Table(

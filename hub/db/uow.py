@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub.db import eventlog
 from hub.db.confirmations import SqlAlchemyConfirmationRepository
 from hub.db.documents import SqlAlchemyDocumentRepository
+from hub.db.replies import SqlAlchemyReplyRepository
 from hub.db.repositories import (
     Session,
     SqlAlchemyApiKeyRepository,
@@ -72,6 +73,7 @@ class SqlAlchemyUnitOfWork:
         self.inbox = SqlAlchemyInbox(self._session)
         self.documents = SqlAlchemyDocumentRepository(self._session)
         self.responders = SqlAlchemyResponderRepository(self._session)
+        self.replies = SqlAlchemyReplyRepository(self._session)
 
     @property
     def connection(self) -> AsyncConnection:

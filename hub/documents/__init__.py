@@ -16,6 +16,7 @@ from hub.documents._render import (
     render,
 )
 from hub.documents._reply import layout_reply
+from hub.domain.replies import binding_keywords, data_sha256
 
 __all__ = [
     "LETTER_TYPES",
@@ -83,6 +84,12 @@ def render_reply_document(reply: Mapping[str, Any], *, customer_name: str,
                           created_at: datetime | None = None, pointer_prefix: str = ""
                           ) -> RenderedLetter:
     """As `render_reply`, with the page count and the empty box for the bank's electronic seal
-    on the last page, under the role "responder"."""
+    on the last page, under the role "responder".
+
+    The PDF's Keywords bind it to the letter it answers and to the structured reply
+    (hub.domain.replies.binding_keywords), so the bank's signature covers both.
+    """
     info, pages = layout_reply(reply, customer_name=customer_name, pointer_prefix=pointer_prefix)
-    return draw(info, pages, created_at=created_at)
+    keywords = binding_keywords(str(reply.get("letter_number", "")),
+                                str(reply.get("letter_sha256", "")), data_sha256(reply))
+    return draw(info, pages, created_at=created_at, keywords=keywords)

@@ -89,11 +89,13 @@ def render(letter_type: str, letter: Mapping[str, Any], *, client_name: str | No
     return draw(info, pages, created_at=created_at)
 
 
-def draw(info: Letter, pages: list[list[Op]], *, created_at: datetime | None = None
-         ) -> RenderedLetter:
+def draw(info: Letter, pages: list[list[Op]], *, created_at: datetime | None = None,
+         keywords: str | None = None) -> RenderedLetter:
     """Draws laid-out pages, each with the running header and footer, into a PDF."""
     pdf = new_document(created_at=created_at or datetime.now(UTC),
                        title=f"{info.title} {info.number}", subject=f"函证编号 {info.number}")
+    if keywords:
+        pdf.set_keywords(keywords)
     total = len(pages)
     size = BODY
     for number, ops in enumerate(pages, start=1):

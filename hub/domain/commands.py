@@ -129,3 +129,45 @@ class RetireResponder(Command):
     responder_id: str
     version: int
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DispatchLetter(Command):
+    """Sent by the jobs worker when a letter is ready: route it to the registered channel."""
+
+    confirmation_id: str
+
+
+@dataclass(frozen=True)
+class AcknowledgeReceipt(Command):
+    """The responder confirms it received the letter (状态更新: received)."""
+
+    caller: Caller
+    confirmation_id: str
+
+
+@dataclass(frozen=True)
+class ReturnLetter(Command):
+    """The responder returns a non-conforming letter (退函) with a reason."""
+
+    caller: Caller
+    confirmation_id: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UploadReply(Command):
+    """The responder uploads its signed reply (回函文件上传), with its structured data."""
+
+    caller: Caller
+    confirmation_id: str
+    pdf: bytes
+    data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CheckReply(Command):
+    """Sent by the jobs worker for a new reply: signature, binding, comparison."""
+
+    reply_id: str

@@ -122,3 +122,21 @@ class ResponderRecorded(Event):
     @property
     def aggregate_id(self) -> str:
         return self.responder_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyReceived(ConfirmationEvent):
+    """A reply was stored; the jobs worker checks it (routing key reply.received)."""
+
+    name: ClassVar[str] = "reply.received"
+    reply_id: str
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyRejected(ConfirmationEvent):
+    """A reply failed its checks; it is kept as evidence with the reason."""
+
+    name: ClassVar[str] = "reply.rejected"
+    reply_id: str
+    reason: str

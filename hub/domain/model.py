@@ -212,6 +212,10 @@ class Confirmation:
     authorised_by: str | None = None
     authorised_at: datetime | None = None
     letter_sha256: str | None = None
+    dispatched_at: datetime | None = None
+    delivered_at: datetime | None = None
+    return_due: date | None = None
+    exception_count: int | None = None
     pending_events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -284,6 +288,39 @@ class Confirmation:
             raise ValueError(f"not a SHA-256 in hex: {sha256!r}")
         self.move_to(Status.LETTER_READY, at=at, actor=actor)
         self.letter_sha256 = sha256
+
+    def dispatch(self, *, channel: str, at: datetime, actor: str) -> None:
+        """The letter leaves for the responder's registered channel (发函)."""
+        self.move_to(Status.DISPATCHED, at=at, actor=actor, reason=f"channel {channel}")
+        self.dispatched_at = at
+
+    def deliver(self, *, reply_due: date, return_due: date, at: datetime, actor: str) -> bool:
+        """The responder confirms receipt (状态更新: received); False if it had already."""
+        if self.status is not Status.DISPATCHED:
+            if self.delivered_at is not None:
+                return False
+            raise InvalidTransition(self.status.value, Status.DELIVERED.value,
+                                    reason="only a dispatched letter can be received")
+        self.move_to(Status.DELIVERED, at=at, actor=actor)
+        self.delivered_at = at
+        self.reply_due = reply_due
+        self.return_due = return_due
+        return True
+
+    def return_letter(self, *, code: str, reason: str, today: date, at: datetime,
+                      actor: str) -> bool:
+        """The responder returns a non-conforming letter (退函); True when it is late."""
+        late = self.return_due is not None and today > self.return_due
+        text = f"[{code}] {reason}" + ("（逾期退函 / late return）" if late else "")
+        self.move_to(Status.RETURNED, at=at, actor=actor, reason=text)
+        return late
+
+    def reply_verified(self, *, exceptions: int, at: datetime, actor: str) -> None:
+        """A valid reply bound to this letter was compared with the books (回函核对)."""
+        self.move_to(Status.REPLIED, at=at, actor=actor)
+        reason = f"{exceptions} exception(s)" if exceptions else "no exception"
+        self.move_to(Status.VERIFIED, at=at, actor=actor, reason=reason)
+        self.exception_count = exceptions
 
     def cancel(self, *, at: datetime, actor: str, reason: str | None = None) -> None:
         if self.status not in CANCELLABLE:

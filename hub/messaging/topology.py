@@ -136,6 +136,8 @@ class Topology:
 JOBS_BINDINGS: tuple[str, ...] = (
     "confirmation.submitted",
     "confirmation.status.authorised",
+    "confirmation.status.letter_ready",
+    "reply.received",
 )
 
 # Doubling bounds from 1 s to 2**14 s (about 4.5 hours); longer delays use the last tier.

@@ -35,6 +35,7 @@ from hub.ports import (
     CertificateReader,
     Clock,
     LetterMaker,
+    ReplyChecker,
     UnitOfWork,
 )
 from hub.services import apikeys
@@ -52,6 +53,7 @@ class Deps:
     blobs: BlobStore | None = None
     letter_maker: LetterMaker | None = None
     certificate_reader: CertificateReader | None = None
+    reply_checker: ReplyChecker | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from hub.domain.errors import Forbidden, NotFound, Unauthenticated
 from hub.domain.model import Caller, Confirmation, Engagement, Role
+from hub.domain.replies import Reply, ReplyException
 from hub.domain.responders import Responder, ResponderStatus
 from hub.ports import (
     BlobStore,
@@ -125,6 +126,55 @@ class Queries:
             if await uow.responders.get(responder_id) is None:
                 raise NotFound("no such registry entry")
             return await uow.responders.history(responder_id)
+
+
+    # ------------------------------------------------------------------ a bank's inbox
+
+    async def inbox(self, caller: Caller, flt: ConfirmationFilter
+                    ) -> tuple[Page, dict[str, tuple[str, str]]]:
+        """Letters sent to the caller's bank (the repository's bank scope), with the name and
+        统一社会信用代码 of each audited entity by its organisation id."""
+        _require_bank(caller)
+        async with self.uow_factory() as uow:
+            page = await uow.confirmations.list(caller, flt)
+            clients = {}
+            for org_id in {c.client_org_id for c in page.items}:
+                org = await uow.organisations.get(org_id)
+                clients[org_id] = (org.name, org.uscc) if org is not None else ("", "")
+        return page, clients
+
+    async def inbox_item(self, caller: Caller, confirmation_id: str
+                         ) -> tuple[Confirmation, tuple[str, str]]:
+        """One letter sent to the caller's bank, with its audited entity (name, uscc)."""
+        _require_bank(caller)
+        async with self.uow_factory() as uow:
+            c = await uow.confirmations.get(confirmation_id, caller)
+            if c is None:
+                raise NotFound("no such letter in this inbox")
+            org = await uow.organisations.get(c.client_org_id)
+        return c, (org.name, org.uscc) if org is not None else ("", "")
+
+    async def inbox_letter(self, caller: Caller, confirmation_id: str) -> bytes:
+        c, _ = await self.inbox_item(caller, confirmation_id)
+        async with self.uow_factory() as uow:
+            doc = await uow.documents.get(c.id, "letter")
+        if doc is None or self.blobs is None:
+            raise NotFound("the letter is not made yet")
+        return await self.blobs.get(doc.sha256)
+
+    async def replies(self, caller: Caller, confirmation_id: str
+                      ) -> tuple[list[Reply], list[ReplyException]]:
+        """A confirmation's replies (accepted and rejected) and its exceptions."""
+        async with self.uow_factory() as uow:
+            if await uow.confirmations.get(confirmation_id, caller) is None:
+                raise NotFound("no such confirmation")
+            return await uow.replies.of(confirmation_id), await uow.replies.exceptions(
+                confirmation_id)
+
+
+def _require_bank(caller: Caller) -> None:
+    if caller.role is not Role.BANK_OPERATOR:
+        raise Forbidden("the inbox is for bank_operator keys")
 
 
 def _require_registry_reader(caller: Caller) -> None:

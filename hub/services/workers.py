@@ -23,8 +23,13 @@ def jobs_handler(bus: MessageBus) -> JobHandler:
         data: dict[str, Any] = envelope.data
         if envelope.type == "confirmation.submitted":
             return commands.RequestAuthorisation(confirmation_id=data["confirmation_id"])
-        if envelope.type == "confirmation.status_changed" and data.get("to_status") == "authorised":
-            return commands.MakeLetter(confirmation_id=data["confirmation_id"])
+        if envelope.type == "confirmation.status_changed":
+            if data.get("to_status") == "authorised":
+                return commands.MakeLetter(confirmation_id=data["confirmation_id"])
+            if data.get("to_status") == "letter_ready":
+                return commands.DispatchLetter(confirmation_id=data["confirmation_id"])
+        if envelope.type == "reply.received":
+            return commands.CheckReply(reply_id=data["reply_id"])
         return None
 
     async def handle(envelope: Envelope, uow: UnitOfWork) -> None:

@@ -17,7 +17,7 @@ def test_demo_makes_five_signed_letters_and_exits_0(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("DEMO-")]
     assert len(rows) == 5
-    assert all("letter_ready" in r and "2 valid" in r for r in rows)
+    assert all("dispatched" in r and "2 valid" in r for r in rows)
     assert "hash chain intact" in done.stdout
     letters = sorted((tmp_path / "demo").rglob("DEMO-*.pdf"))
     assert len(letters) == 5 and all(p.read_bytes().startswith(b"%PDF") for p in letters)

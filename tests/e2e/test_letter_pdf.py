@@ -25,8 +25,8 @@ async def authorised_letter(hub: Hub) -> tuple[dict[str, Any], dict[str, Any], b
     async with hub.client(await client_signer(firm)) as http:
         resp = await http.post(f"/api/v1/confirmations/{c['id']}/authorization")
         assert resp.status == 200, await resp.text()
-    ready = await wait_status(firm, c["id"], "letter_ready", within=60)
-    assert ready["status"] == "letter_ready", ready
+    ready = await wait_status(firm, c["id"], "dispatched", within=60)
+    assert ready["status"] == "dispatched", ready
     async with hub.client(firm.key) as http:
         pdf = await (await http.get(f"/api/v1/confirmations/{c['id']}/letter.pdf")).read()
     return c, ready, pdf

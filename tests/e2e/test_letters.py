@@ -82,8 +82,8 @@ async def test_the_audited_entity_authorises_and_the_signed_letter_is_made(
         assert (await resp.json())["status"] == "authorised"
         again = await http.post(f"/api/v1/confirmations/{c['id']}/authorization")
         assert again.status == 409
-    ready = await wait_status(firm, c["id"], "letter_ready")
-    assert ready["status"] == "letter_ready"
+    ready = await wait_status(firm, c["id"], "dispatched")
+    assert ready["status"] == "dispatched"
     assert maker.made == [c["id"]]
     async with hub.client(firm.key) as http:
         pdf = await http.get(f"/api/v1/confirmations/{c['id']}/letter.pdf")
@@ -94,7 +94,8 @@ async def test_the_audited_entity_authorises_and_the_signed_letter_is_made(
     assert ready["letter_sha256"] == hashlib.sha256(body).hexdigest()
     assert ready["authorised_at"] is not None
     steps = [(h.get("to_status"), h["actor"]) for h in history["items"][1:]]
-    assert [s for s, _ in steps] == ["awaiting_authorisation", "authorised", "letter_ready"]
+    assert [s for s, _ in steps] == [
+        "awaiting_authorisation", "authorised", "letter_ready", "dispatched"]
     assert steps[1][1].startswith("client_signer:")
 
 

@@ -1,0 +1,139 @@
+"""Replies (回函): how a reply is bound to its letter, and the exceptions its data gives."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote, unquote
+
+_KEYS = ("letter_number", "letter_sha256", "reply_data_sha256")
+
+
+def data_sha256(data: Mapping[str, Any]) -> str:
+    """SHA-256 of the reply's structured data in canonical form (sorted keys, no spaces)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def binding_keywords(letter_number: str, letter_sha256: str, reply_data_sha256: str) -> str:
+    """The reply PDF's Keywords entry, covered by the bank's signature: which letter it
+    answers and which structured data goes with it."""
+    values = (letter_number, letter_sha256, reply_data_sha256)
+    return " ".join(f"{k}={quote(v, safe='')}" for k, v in zip(_KEYS, values, strict=True))
+
+
+def parse_binding(keywords: str | None) -> dict[str, str]:
+    """The binding read back from a Keywords entry ({} when there is none)."""
+    out: dict[str, str] = {}
+    for part in (keywords or "").split():
+        key, sep, value = part.partition("=")
+        if sep and key in _KEYS:
+            out[key] = unquote(value)
+    return out
+
+
+class ReplyStatus(enum.StrEnum):
+    RECEIVED = "received"  # stored; its checks are queued
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  # kept as evidence with the reason; never silently dropped
+
+
+@dataclass(frozen=True)
+class Reply:
+    id: str
+    confirmation_id: str
+    sha256: str  # of the signed PDF
+    received_at: datetime
+    received_by: str
+    status: ReplyStatus = ReplyStatus.RECEIVED
+    data: dict[str, Any] | None = None
+    reason: str | None = None
+    signer: str | None = None
+    signer_sha256: str | None = None
+    checked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReplyException:
+    """One difference between the books and what the responder confirmed (函证差异)."""
+
+    item: str
+    row: int | None
+    field: str | None
+    kind: str
+    book_value: Any
+    confirmed_value: Any
+    difference: Decimal | None
+    explanation: str
+
+
+def _money(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def exceptions_from_differences(differences: list[Mapping[str, Any]]) -> list[ReplyException]:
+    """格式一 and 验资: every difference the bank listed, with the amount it is off by."""
+    out = []
+    for d in differences:
+        stated, confirmed = d.get("stated"), d.get("confirmed")
+        a, b = _money(stated), _money(confirmed)
+        out.append(ReplyException(
+            item=str(d["item"]), row=d.get("row"), field=d.get("field"), kind=str(d["kind"]),
+            book_value=stated, confirmed_value=confirmed,
+            difference=(b - a) if a is not None and b is not None else None,
+            explanation=str(d.get("explanation", "")),
+        ))
+    return out
+
+
+def stated_mismatches(letter: Mapping[str, Any], differences: list[Mapping[str, Any]]
+                      ) -> list[str]:
+    """Differences whose "stated" value is not what the letter says: a bank must quote the
+    letter it answers, so such a reply is not about this letter's figures."""
+    wrong = []
+    for d in differences:
+        if d.get("kind") != "value" or d.get("row") is None or not d.get("field"):
+            continue
+        rows = _rows(letter, str(d["item"]))
+        row = d["row"]
+        if not isinstance(row, int) or not 0 <= row < len(rows):
+            wrong.append(f"{d['item']} row {row}: the letter has no such row")
+            continue
+        value: Any = rows[row]
+        for part in str(d["field"]).split("/"):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if _same(value, d.get("stated")):
+            continue
+        wrong.append(f"{d['item']} row {row} {d['field']}: the reply quotes "
+                     f"{d.get('stated')!r}, the letter says {value!r}")
+    return wrong
+
+
+def _rows(letter: Mapping[str, Any], item: str) -> list[Any]:
+    if item == "contributions":
+        return list(letter.get("contributions", []))
+    if item == "cash_pool":
+        node: Any = letter.get("cash_pool", {})
+    else:
+        node = letter.get("items", {})
+        for part in item.split("/"):
+            node = node.get(part, {}) if isinstance(node, Mapping) else {}
+    return list(node.get("rows", [])) if isinstance(node, Mapping) else []
+
+
+def _same(a: Any, b: Any) -> bool:
+    x, y = _money(a), _money(b)
+    if x is not None and y is not None and not isinstance(a, bool):
+        return x == y
+    return bool(a == b)

@@ -1,0 +1,199 @@
+"""The exchange with responders: dispatch, receipt, return (退函), reply upload and its checks."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+import structlog
+
+from hub.domain import commands, events
+from hub.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hub.domain.model import Caller, Confirmation, LetterType, Role, Status
+from hub.domain.replies import (
+    Reply,
+    ReplyStatus,
+    data_sha256,
+    exceptions_from_differences,
+    stated_mismatches,
+)
+from hub.ports import SYSTEM_ACTOR, UnitOfWork
+from hub.services.handlers import Deps, Handler
+
+log = structlog.get_logger(__name__)
+
+RETURN_WINDOW_WORKING_DAYS = 3
+REPLY_WINDOW_WORKING_DAYS = 10
+MAX_REPLY_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    reply: Reply
+    created: bool
+
+
+async def dispatch_letter(cmd: commands.DispatchLetter, uow: UnitOfWork,
+                          deps: Deps) -> Confirmation | None:
+    """Send a ready letter to the responder's registered, verified channel (发函)."""
+    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
+    if c is None:
+        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    if c.status is not Status.LETTER_READY:
+        log.info("dispatch_skipped", confirmation_id=c.id, status=c.status.value)
+        return None
+    entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
+    now = deps.clock.now()
+    if entry is None or not entry.routable or entry.org_id != c.responder_org_id:
+        state = "missing" if entry is None else entry.status.value
+        c.move_to(Status.FAILED, at=now, actor=SYSTEM_ACTOR,
+                  reason=f"the responder's registry entry is {state}: the letter was not sent")
+        return c
+    c.dispatch(channel=entry.channel.value, at=now, actor=SYSTEM_ACTOR)
+    return c
+
+
+async def _addressed(uow: UnitOfWork, caller: Caller, confirmation_id: str) -> Confirmation:
+    """A letter sent to the caller's bank, locked for change (404 for any other)."""
+    if caller.role is not Role.BANK_OPERATOR:
+        raise Forbidden("only a bank_operator key of the addressed bank may do this")
+    c = await uow.confirmations.get(confirmation_id, caller, for_update=True)
+    if c is None:
+        raise NotFound("no such letter in this inbox")
+    return c
+
+
+def _deliver(c: Confirmation, deps: Deps, actor: str) -> bool:
+    today = deps.clock.today()
+    return c.deliver(
+        reply_due=deps.calendar.add_working_days(today, REPLY_WINDOW_WORKING_DAYS),
+        return_due=deps.calendar.add_working_days(today, RETURN_WINDOW_WORKING_DAYS),
+        at=deps.clock.now(), actor=actor)
+
+
+async def acknowledge_receipt(cmd: commands.AcknowledgeReceipt, uow: UnitOfWork,
+                              deps: Deps) -> Confirmation:
+    c = await _addressed(uow, cmd.caller, cmd.confirmation_id)
+    if c.status is Status.DISPATCHED:
+        _deliver(c, deps, cmd.caller.actor)
+    return c
+
+
+async def return_letter(cmd: commands.ReturnLetter, uow: UnitOfWork,
+                        deps: Deps) -> tuple[Confirmation, bool]:
+    """退函 within 3 working days of receipt; a later one is taken but flagged late."""
+    c = await _addressed(uow, cmd.caller, cmd.confirmation_id)
+    if c.status is Status.DISPATCHED:
+        _deliver(c, deps, cmd.caller.actor)
+    if c.status is not Status.DELIVERED:
+        raise Conflict(f"a letter that is {c.status.value} cannot be returned")
+    late = c.return_letter(code=cmd.code, reason=cmd.reason, today=deps.clock.today(),
+                           at=deps.clock.now(), actor=cmd.caller.actor)
+    return c, late
+
+
+async def upload_reply(cmd: commands.UploadReply, uow: UnitOfWork, deps: Deps) -> Uploaded:
+    """Keep the signed reply (and its data) as evidence and queue its checks; the same
+    reply again changes nothing."""
+    if not cmd.pdf.startswith(b"%PDF-"):
+        raise ValidationFailed("the reply is not a PDF", field="reply.pdf")
+    if len(cmd.pdf) > MAX_REPLY_BYTES:
+        raise ValidationFailed(f"the reply exceeds {MAX_REPLY_BYTES} bytes", field="reply.pdf")
+    c = await _addressed(uow, cmd.caller, cmd.confirmation_id)
+    sha256 = hashlib.sha256(cmd.pdf).hexdigest()
+    existing = await uow.replies.by_sha256(c.id, sha256)
+    if existing is not None:
+        return Uploaded(existing, created=False)
+    if c.status is Status.DISPATCHED:
+        _deliver(c, deps, cmd.caller.actor)
+    if c.status is not Status.DELIVERED:
+        raise Conflict(f"a letter that is {c.status.value} takes no reply")
+    if deps.blobs is None:
+        raise RuntimeError("the hub was built without a blob store")
+    await deps.blobs.put(cmd.pdf)
+    now = deps.clock.now()
+    reply = Reply(id=str(uuid.uuid4()), confirmation_id=c.id, sha256=sha256, received_at=now,
+                  received_by=cmd.caller.actor, data=cmd.data)
+    await uow.replies.add(reply)
+    uow.record(events.ReplyReceived(at=now, actor=cmd.caller.actor, confirmation_id=c.id,
+                                    firm_org_id=c.firm_org_id, reply_id=reply.id,
+                                    sha256=sha256))
+    return Uploaded(reply, created=True)
+
+
+async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> Reply | None:
+    """A reply counts only if validly signed by a certificate registered for the responder and
+    bound to this letter (number and SHA-256); then its data is compared with the books."""
+    reply = await uow.replies.get(cmd.reply_id)
+    if reply is None:
+        raise NotFound(f"reply {cmd.reply_id} does not exist")
+    if reply.status is not ReplyStatus.RECEIVED:
+        return None  # checked already (a redelivered message)
+    c = await uow.confirmations.get(reply.confirmation_id, None, for_update=True)
+    if c is None:
+        raise NotFound(f"confirmation {reply.confirmation_id} does not exist")
+    if deps.blobs is None or deps.reply_checker is None:
+        raise RuntimeError("the hub was built without a blob store or reply checker")
+    check = await deps.reply_checker.check(await deps.blobs.get(reply.sha256))
+    problems = list(check.problems)
+    entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
+    if entry is None or check.signer_sha256 is None or entry.certificate(
+            check.signer_sha256) is None:
+        who = entry.name if entry is not None else "the responder"
+        problems.append(f"签名证书未登记 / the reply is signed by {check.signer or 'nobody'}, "
+                        f"whose certificate is not registered for {who}")
+    problems += _binding_problems(c, reply, check.binding)
+    now = deps.clock.now()
+    checked = replace(reply, checked_at=now, signer=check.signer,
+                      signer_sha256=check.signer_sha256)
+    if problems:
+        reason = "; ".join(problems)
+        await uow.replies.checked(replace(checked, status=ReplyStatus.REJECTED, reason=reason))
+        uow.record(events.ReplyRejected(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
+                                        firm_org_id=c.firm_org_id, reply_id=reply.id,
+                                        reason=reason))
+        log.warning("reply_rejected", confirmation_id=c.id, reply_id=reply.id, reason=reason)
+        return replace(checked, status=ReplyStatus.REJECTED, reason=reason)
+    data = reply.data or {}
+    found = exceptions_from_differences(list(data.get("differences", [])))
+    await uow.replies.add_exceptions(c.id, reply.id, found)
+    await uow.replies.checked(replace(checked, status=ReplyStatus.ACCEPTED))
+    c.reply_verified(exceptions=len(found), at=now, actor=SYSTEM_ACTOR)
+    return replace(checked, status=ReplyStatus.ACCEPTED)
+
+
+def _binding_problems(c: Confirmation, reply: Reply, binding: dict[str, str]) -> list[str]:
+    out = []
+    if binding.get("letter_number") != c.letter_number:
+        out.append(f"the signed reply answers letter {binding.get('letter_number')!r}, "
+                   f"not {c.letter_number}")
+    if binding.get("letter_sha256") != c.letter_sha256:
+        out.append("the signed reply answers another letter: its letter SHA-256 is "
+                   f"{binding.get('letter_sha256')!r}, this letter's is {c.letter_sha256}")
+    data: dict[str, Any] | None = reply.data
+    if data is None:
+        out.append("no structured reply data (reply.json) came with the reply")
+        return out
+    if binding.get("reply_data_sha256") != data_sha256(data):
+        out.append("the reply data (reply.json) is not the data the bank signed")
+    if data.get("letter_number") != c.letter_number or data.get("letter_sha256") != \
+            c.letter_sha256:
+        out.append("the reply data names another letter")
+    if data.get("letter_type") != c.letter_type.value:
+        out.append(f"the reply data is for a {data.get('letter_type')} letter")
+    if c.letter_type is LetterType.BANK_FORMAT2:
+        out.append("comparing 格式二 replies with the book values is not built yet")
+    elif not out:
+        out += stated_mismatches(c.letter, list(data.get("differences", [])))
+    return out
+
+
+HANDLERS: dict[type[commands.Command], Handler] = {
+    commands.DispatchLetter: dispatch_letter,
+    commands.AcknowledgeReceipt: acknowledge_receipt,
+    commands.ReturnLetter: return_letter,
+    commands.UploadReply: upload_reply,
+    commands.CheckReply: check_reply,
+}
