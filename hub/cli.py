@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
 from hub import cli_registry, cli_signing
@@ -217,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--once", action="store_true", help="exit when the demo is done")
     demo.add_argument("--port", type=int, default=None)
     demo.set_defaults(func=cmd_demo)
+
+    # Commands of other packages (such as the reference bank's `hub bank-sim`): the core
+    # never imports an adapter, it finds them through this entry point group.
+    for entry in entry_points(group="hub.commands"):
+        entry.load()(sub)
     return parser
 
 
