@@ -137,3 +137,87 @@ def _same(a: Any, b: Any) -> bool:
     if x is not None and y is not None and not isinstance(a, bool):
         return x == y
     return bool(a == b)
+
+
+# 格式二: the bank fills the items; the firm's book values (never sent) are compared here.
+_IDENTITY: dict[str, tuple[str, ...]] = {
+    "deposits": ("account_number", "currency"),
+    "loans": ("loan_account_number", "currency"),
+    "closed_accounts": ("account_number", "currency"),
+    "entrusted_loans_as_principal": ("account_or_loan_number", "currency"),
+    "entrusted_loans_as_borrower": ("account_or_loan_number", "currency"),
+    "guarantees_for_others_to_bank": ("guaranteed_party", "guarantee_type", "currency"),
+    "guarantees_by_bank_for_company": ("guaranteed_party", "guarantee_type", "currency"),
+    "acceptance_bills": ("bill_number",),
+    "discounted_bills": ("bill_number",),
+    "collection_bills": ("bill_number",),
+    "letters_of_credit": ("lc_number",),
+    "fx_contracts": ("contract_number",),
+    "custody_securities": ("code",),
+    "wealth_products": ("product_name", "currency"),
+    "cash_pool": ("provider_account_number", "user_account_number", "currency"),
+}
+_NOT_COMPARED = frozenset({"remarks", "seq"})
+
+
+def _filled_rows(items: Mapping[str, Any], table: str) -> list[Mapping[str, Any]]:
+    """The rows the bank filled for a book-values table name (guarantees are two tables)."""
+    if table.startswith("guarantees_"):
+        node = items.get("guarantees", {})
+        node = node.get(table.removeprefix("guarantees_"), {}) if isinstance(node, Mapping) \
+            else {}
+    else:
+        node = items.get(table, {})
+    rows = node.get("rows", []) if isinstance(node, Mapping) else []
+    return [r for r in rows if isinstance(r, Mapping)]
+
+
+def _identity(table: str, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row.get(k) for k in _IDENTITY.get(table, ()))
+
+
+def compare_book_values(book_values: Mapping[str, Any], items: Mapping[str, Any]
+                        ) -> list[ReplyException]:
+    """Every difference between the firm's book rows and the rows the bank filled in: a
+    field that differs, a book row the bank does not have, a bank row missing from the books.
+    Only the tables the firm gave book values for are compared."""
+    out: list[ReplyException] = []
+    for table, book_rows in book_values.items():
+        if not isinstance(book_rows, list):
+            continue
+        bank_rows = _filled_rows(items, table)
+        unmatched = list(range(len(bank_rows)))
+        for index, book in enumerate(book_rows):
+            key = _identity(table, book)
+            match = next((j for j in unmatched if _identity(table, bank_rows[j]) == key), None)
+            if match is None:
+                out.append(ReplyException(
+                    item=table, row=index, field=None, kind="not_at_bank", book_value=dict(book),
+                    confirmed_value=None, difference=None,
+                    explanation=f"账面第 {index + 1} 行（{_shown(key)}）银行回函未列示"))
+                continue
+            unmatched.remove(match)
+            bank = bank_rows[match]
+            for name in sorted((set(book) | set(bank)) - _NOT_COMPARED):
+                a, b = book.get(name), bank.get(name)
+                if _same(a, b) or (a is None and b in (None, "", [], {})):
+                    continue
+                x, y = _money(a), _money(b)
+                out.append(ReplyException(
+                    item=table, row=index, field=name, kind="value", book_value=a,
+                    confirmed_value=b,
+                    difference=(y - x) if x is not None and y is not None
+                    and not isinstance(a, bool) else None,
+                    explanation=f"账面第 {index + 1} 行（{_shown(key)}）{name} 不符：账面为 "
+                                f"{a}，银行回函为 {b}"))
+        for j in unmatched:
+            shown = _shown(_identity(table, bank_rows[j]))
+            out.append(ReplyException(
+                item=table, row=None, field=None, kind="not_in_letter", book_value=None,
+                confirmed_value=dict(bank_rows[j]), difference=None,
+                explanation=f"银行回函列示而账面未列示（{shown}）"))
+    return out
+
+
+def _shown(key: tuple[Any, ...]) -> str:
+    return "、".join(str(k) for k in key if k is not None)

@@ -15,6 +15,7 @@ from hub.domain.model import Caller, Confirmation, LetterType, Role, Status
 from hub.domain.replies import (
     Reply,
     ReplyStatus,
+    compare_book_values,
     data_sha256,
     exceptions_from_differences,
     stated_mismatches,
@@ -157,7 +158,10 @@ async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> 
         log.warning("reply_rejected", confirmation_id=c.id, reply_id=reply.id, reason=reason)
         return replace(checked, status=ReplyStatus.REJECTED, reason=reason)
     data = reply.data or {}
-    found = exceptions_from_differences(list(data.get("differences", [])))
+    if c.letter_type is LetterType.BANK_FORMAT2:
+        found = compare_book_values(c.letter.get("book_values", {}), data.get("items", {}))
+    else:
+        found = exceptions_from_differences(list(data.get("differences", [])))
     await uow.replies.add_exceptions(c.id, reply.id, found)
     await uow.replies.checked(replace(checked, status=ReplyStatus.ACCEPTED))
     c.reply_verified(exceptions=len(found), at=now, actor=SYSTEM_ACTOR)
@@ -183,9 +187,7 @@ def _binding_problems(c: Confirmation, reply: Reply, binding: dict[str, str]) ->
         out.append("the reply data names another letter")
     if data.get("letter_type") != c.letter_type.value:
         out.append(f"the reply data is for a {data.get('letter_type')} letter")
-    if c.letter_type is LetterType.BANK_FORMAT2:
-        out.append("comparing 格式二 replies with the book values is not built yet")
-    elif not out:
+    if c.letter_type is not LetterType.BANK_FORMAT2 and not out:
         out += stated_mismatches(c.letter, list(data.get("differences", [])))
     return out
 

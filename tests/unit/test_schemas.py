@@ -448,7 +448,7 @@ def test_money_values_of_the_other_letter_types() -> None:
     f2 = schemas.money_values("confirmation_request", request("bank_format2"))
     assert [p for p, _, _ in f2] == [
         "/letter/book_values/deposits/0/balance", "/letter/book_values/deposits/1/balance",
-        "/letter/book_values/loans/0/balance",
+        "/letter/book_values/loans/0/balance", "/letter/book_values/loans/1/balance",
     ]
     capital = schemas.money_values("confirmation_request", request("bank_capital"))
     assert [(a, c) for _, a, c in capital] == [(Decimal("6000000.00"), "CNY"),
