@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import secrets
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 import schemas
 from hub.domain.commands import CreateApiKey, CreateOrganisation
@@ -16,15 +18,17 @@ from hub.domain.uscc import make_uscc
 from hub.seeding import verified_responder
 from hub.settings import Settings
 
-# Invented organisations with valid 统一社会信用代码.
+# Invented organisations with valid 统一社会信用代码. The bank and the audited entity are the
+# reference bank's own (adapters/bank_sim's example ledger): it knows this customer.
 FIRM = ("firm", "立信达会计师事务所（特殊普通合伙）", make_uscc("91310000MA1FL0DEM"))
-BANK = ("bank", "中国示范银行股份有限公司上海分行", make_uscc("91310000MA1BK0DEM"))
-CLIENT = ("company", "上海堃喆昇科技有限公司", make_uscc("91310115MA1CL0DEM"))
 COUNTERPARTY = ("company", "杭州示例贸易有限公司", make_uscc("91330100MA2CP0DEM"))
 
 LETTER_TYPES = (
     "bank_format1", "bank_format2", "bank_capital", "company_receivable", "company_payable",
 )
+BANK_DONE = ("verified", "returned", "failed")
+SEEDED = ("0200004538000210457", "136852.40", "136800.00")
+"""The difference seeded in the bank's ledger: this USD account's balance."""
 
 
 async def _org(container: Any, spec: tuple[str, str, str]) -> str:
@@ -37,19 +41,72 @@ async def _org(container: Any, spec: tuple[str, str, str]) -> str:
     return str(org.id)
 
 
-def _letter_request(letter_type: str, engagement_id: str, run: str, n: int) -> dict[str, Any]:
+def _letter_request(letter_type: str, engagement_id: str, run: str, n: int,
+                    bank: tuple[str, str]) -> dict[str, Any]:
     body = copy.deepcopy(schemas.example(f"confirmation_request.{letter_type}"))
     body["engagement_id"] = engagement_id
-    responder = BANK if letter_type.startswith("bank_") else COUNTERPARTY
-    body["letter"]["responder"] = {"uscc": responder[2], "name": responder[1]}
+    name, uscc = bank if letter_type.startswith("bank_") else COUNTERPARTY[1:]
+    body["letter"]["responder"] = {**body["letter"].get("responder", {}), "uscc": uscc,
+                                   "name": name}
     body["letter"]["letter_number"] = f"DEMO-{run}-{n:02d}"
     body["scope"] = f"demo-{run}"
     return body
 
 
+def _seeded_ledger(folder: Path) -> Path:
+    """The reference bank's example ledger with one difference seeded (SEEDED)."""
+    from adapters.bank_sim import EXAMPLE_LEDGER
+
+    data = json.loads(EXAMPLE_LEDGER.read_text("utf-8"))
+    for customer in data["customers"].values():
+        for row in customer.get("deposits", []):
+            if row["account_number"] == SEEDED[0]:
+                row["balance"] = SEEDED[2]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "ledger.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+    return path
+
+
+async def _bank(container: Any, base: str, folder: Path) -> tuple[Any, tuple[str, str]]:
+    """Start the reference bank (adapters/bank_sim) beside the hub, registered and verified
+    with its reply certificate; returns its runner and (name, uscc)."""
+    from adapters.bank_sim import BankSigner, BankSimSettings, Ledger, create_bank_app
+    from hub.domain.commands import ChangeResponder, VerifyResponder
+    from hub.seeding import admin_caller, operator_id
+
+    ledger_path = await asyncio.to_thread(_seeded_ledger, folder)
+    ledger = await asyncio.to_thread(Ledger.load, ledger_path)
+    pki_dir = container.settings.data_dir / "pki"
+    await container.dev_keyring.pki()  # the hub's development PKI, made on first use
+    signer = await asyncio.to_thread(BankSigner.from_pki, pki_dir, "bank-sim",
+                                     bank_name=ledger.bank.name, bank_uscc=ledger.bank.uscc)
+    entry = await verified_responder(
+        container, kind="bank", name=ledger.bank.name, uscc=ledger.bank.uscc,
+        bank_code=ledger.bank.bank_code, certificates=(signer.certificate_pem,))
+    registered = {c.pem.strip() for c in entry.certificates}
+    if signer.certificate_pem.strip() not in registered:  # an older demo's entry
+        op = await operator_id(container)
+        changed = await container.bus.handle(ChangeResponder(
+            caller=admin_caller(op, "seed-registrar"), responder_id=entry.id,
+            version=entry.version, changes={"certificates": [signer.certificate_pem]}))
+        await container.bus.handle(VerifyResponder(
+            caller=admin_caller(op, "seed-verifier"), responder_id=entry.id,
+            version=changed.version))
+    _, key = await container.bus.handle(CreateApiKey(org_id=entry.org_id, role="bank_operator"))
+    app = create_bank_app(BankSimSettings(
+        hub_url=base, api_key=key, pki_dir=pki_dir, data_dir=folder / "bank",
+        ledger=ledger_path, signer_alias="bank-sim", poll_seconds=0.5))
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, (ledger.bank.name, ledger.bank.uscc)
+
+
 async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -> int:
-    """Submit one letter of each type, authorise them as the audited entity, and show the
-    signed letters the hub made."""
+    """Submit one letter of each type, authorise them as the audited entity, let the
+    reference bank answer its letters, and show the outcome and the signed PDFs."""
+    from adapters.bank_sim import EXAMPLE_LEDGER, Ledger
     from hub.bootstrap import build
     from hub.db.eventlog import verify_chain
     from hub.db.migrate import migrate
@@ -63,31 +120,38 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
     runtime = Runtime(container, ("api", "relay", "worker", "scheduler"))
     await runtime.start(host="127.0.0.1", port=port if port is not None else 0)
     base = f"http://127.0.0.1:{runtime.bound_port}"
+    bank_runner = None
     try:
+        run = secrets.token_hex(3)
+        folder = settings.data_dir / "demo" / run
+        known = next(iter((await asyncio.to_thread(Ledger.load, EXAMPLE_LEDGER)
+                           ).customers.values()))
+        client_name, client_uscc = known.name, known.uscc
         firm_id = await _org(container, FIRM)
-        for kind, name, uscc in (BANK, COUNTERPARTY):
-            await verified_responder(container, kind=kind, name=name, uscc=uscc)
+        await verified_responder(container, kind="company", name=COUNTERPARTY[1],
+                                 uscc=COUNTERPARTY[2])
+        bank_runner, bank = await _bank(container, base, folder)
         _, key = await container.bus.handle(CreateApiKey(org_id=firm_id, role="auditor"))
         headers = {"Authorization": f"Bearer {key}"}
-        run = secrets.token_hex(3)
         async with aiohttp.ClientSession(base, headers=headers) as http:
             resp = await http.post("/api/v1/engagements", json={
                 "name": "2025年度财务报表审计", "reference": f"DEMO-{run}",
-                "client": {"name": CLIENT[1], "uscc": CLIENT[2]},
+                "client": {"name": client_name, "uscc": client_uscc},
                 "period_start": "2025-01-01", "period_end": "2025-12-31",
             })
             resp.raise_for_status()
             engagement_id = (await resp.json())["id"]
             ids = []
             for n, letter_type in enumerate(LETTER_TYPES, start=1):
-                body = _letter_request(letter_type, engagement_id, run, n)
-                resp = await http.post("/api/v1/confirmations", json=body,
+                resp = await http.post("/api/v1/confirmations",
+                                       json=_letter_request(letter_type, engagement_id, run, n,
+                                                            bank),
                                        headers={"Idempotency-Key": f"demo-{run}-{n}"})
                 if resp.status != 201:
                     print(f"{letter_type}: refused {resp.status} {await resp.text()}")
                     return 1
                 ids.append((await resp.json())["id"])
-            await _wait_for(http, ids, "awaiting_authorisation")
+            await _wait_for(http, ids, ("awaiting_authorisation",))
             client_org = (await (await http.get(
                 f"/api/v1/engagements/{engagement_id}")).json())["client_org_id"]
             _, signer_key = await container.bus.handle(
@@ -98,34 +162,64 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
                 for cid in ids:  # 授权: the audited entity authorises each request
                     resp = await client.post(f"/api/v1/confirmations/{cid}/authorization")
                     resp.raise_for_status()
-            rows = await _wait_for(http, ids, "dispatched", within=120)
-            saved = await _save_letters(http, rows, settings.data_dir / "demo" / run)
-        checks = await _check_letters(settings, saved)
-        print(f"\n电子函证中心 demo — API at {base}   engagement {engagement_id}\n")
-        print(f"{'函证编号':<18}{'letter type':<20}{'status':<14}{'signatures':<22}SHA-256")
-        for r in rows:
-            print(f"{r['letter_number']:<22}{r['letter_type']:<20}{r['status']:<14}"
-                  f"{checks.get(r['id'], '-'):<22}{(r['letter_sha256'] or '-')[:16]}")
+            bank_ids = ids[:3]
+            await _wait_for(http, ids[3:], ("dispatched",), within=120)
+            rows = await _wait_for(http, bank_ids, BANK_DONE, within=180) + \
+                await _wait_for(http, ids[3:], ("dispatched",))
+            saved = await _save(http, rows, folder, "letter.pdf", "")
+            replies = await _save(http, rows, folder, "reply.pdf", "回函-")
+            exceptions = {r["id"]: (await (await http.get(
+                f"/api/v1/confirmations/{r['id']}/replies")).json())["exceptions"] for r in rows}
+        checks = await _check_signatures(settings, saved)
+        reply_checks = await _check_signatures(settings, replies)
+        _print(base, engagement_id, rows, checks, reply_checks, exceptions)
         report = await verify_chain(container.engine)
-        print(f"\nsigned letters: {settings.data_dir / 'demo' / run}")
-        print(f"check one: hub verify {next(iter(saved.values()), '<file>')}"
+        print(f"\nsigned letters and replies: {folder}")
+        print(f"check one: hub verify {next(iter(replies.values()), '<file>')}"
               f" --dir {settings.data_dir / 'pki'}")
         print(f"event log: {report.entries} entries, hash chain "
               f"{'intact' if report.ok else 'BROKEN at ' + str(report.first_bad_seq)}")
         print(f"database: {settings.database_url}")
         print(f"try: curl -H 'Authorization: Bearer {key}' {base}/api/v1/confirmations")
-        ok = report.ok and all(r["status"] == "dispatched" for r in rows) and all(
-            v.startswith("2 valid") for v in checks.values()) and len(checks) == len(rows)
+        bank_rows = rows[:3]
+        ok = (report.ok and all(r["status"] == "verified" for r in bank_rows)
+              and [r["exception_count"] for r in bank_rows] == [1, 1, 0]
+              and all(v.startswith("2 valid") for v in checks.values())
+              and len(checks) == len(rows) and len(reply_checks) == len(bank_rows)
+              and all(v.startswith("1 valid") for v in reply_checks.values()))
         if not once:
             print("\nserving; Ctrl-C to stop")
             await _forever()
         return 0 if ok else 1
     finally:
+        if bank_runner is not None:
+            await bank_runner.cleanup()
         await runtime.stop()
 
 
+def _print(base: str, engagement_id: str, rows: list[dict[str, Any]], checks: dict[str, str],
+           reply_checks: dict[str, str], exceptions: dict[str, list[dict[str, Any]]]) -> None:
+    print(f"\n电子函证中心 demo — API at {base}   engagement {engagement_id}\n")
+    print(f"{'函证编号':<17}{'letter type':<20}{'status':<12}{'exceptions':<12}"
+          f"{'reply due':<12}{'letter':<11}reply")
+    for r in rows:
+        count = "-" if r["exception_count"] is None else str(r["exception_count"])
+        print(f"{r['letter_number']:<21}{r['letter_type']:<20}{r['status']:<12}{count:<12}"
+              f"{r['reply_due'] or '-':<12}{checks.get(r['id'], '-'):<11}"
+              f"{reply_checks.get(r['id'], '-')}")
+    for r in rows:
+        for e in exceptions.get(r["id"], []):
+            print(f"  {r['letter_number']} 差异: {e['item']} 第{(e['row'] or 0) + 1}行 "
+                  f"{e['field'] or e['kind']}: 账面 {e['book_value']} / 回函 "
+                  f"{e['confirmed_value']} (差额 {e['difference']})")
+    waiting = [r for r in rows if not r["letter_type"].startswith("bank_")]
+    if waiting:
+        print("  company letters stay dispatched: the reply portal comes with issue 5")
+
+
 async def _wait_for(
-    http: aiohttp.ClientSession, ids: list[str], status: str, within: float = 30.0
+    http: aiohttp.ClientSession, ids: list[str], statuses: tuple[str, ...],
+    within: float = 30.0,
 ) -> list[dict[str, Any]]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -134,29 +228,31 @@ async def _wait_for(
         for cid in ids:
             async with http.get(f"/api/v1/confirmations/{cid}") as resp:
                 rows.append(await resp.json())
-        if all(r["status"] == status for r in rows) or loop.time() > deadline:
+        if all(r["status"] in statuses for r in rows) or loop.time() > deadline:
             return rows
         await asyncio.sleep(0.2)
 
 
-async def _save_letters(
-    http: aiohttp.ClientSession, rows: list[dict[str, Any]], folder: Path
+async def _save(
+    http: aiohttp.ClientSession, rows: list[dict[str, Any]], folder: Path, document: str,
+    prefix: str,
 ) -> dict[str, Path]:
+    """Download each confirmation's `document` (letter.pdf, reply.pdf) where there is one."""
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     saved = {}
     for r in rows:
-        if r["status"] != "dispatched":
-            continue
-        async with http.get(f"/api/v1/confirmations/{r['id']}/letter.pdf") as resp:
+        async with http.get(f"/api/v1/confirmations/{r['id']}/{document}") as resp:
+            if resp.status == 404:
+                continue
             resp.raise_for_status()
-            path = folder / f"{r['letter_number']}.pdf"
+            path = folder / f"{prefix}{r['letter_number']}.pdf"
             await asyncio.to_thread(path.write_bytes, await resp.read())
             saved[r["id"]] = path
     return saved
 
 
-async def _check_letters(settings: Settings, saved: dict[str, Path]) -> dict[str, str]:
-    """Each saved letter's signatures, checked offline against the development PKI."""
+async def _check_signatures(settings: Settings, saved: dict[str, Path]) -> dict[str, str]:
+    """Each saved PDF's signatures, checked offline against the development PKI."""
     from signing import devpki, validate_pdf
 
     pki = devpki.load(settings.data_dir / "pki")

@@ -92,6 +92,16 @@ def paths() -> dict[str, Any]:
                     **_errors("401", "403", "404", "409", "413", "415", "422")},
             },
         },
+        "/api/v1/confirmations/{id}/reply.pdf": {
+            "get": {
+                "operationId": "getReplyPdf", "tags": ["confirmations"],
+                "summary": "The signed reply (回函): the accepted one, else the newest received",
+                "parameters": [_param("ConfirmationId")],
+                "responses": {"200": {"description": "The responder's signed PDF.", "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                    **_errors("401", "404")},
+            },
+        },
         "/api/v1/confirmations/{id}/replies": {
             "get": {
                 "operationId": "getConfirmationReplies", "tags": ["confirmations"],

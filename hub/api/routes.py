@@ -238,6 +238,12 @@ async def confirmation_replies(request: web.Request) -> web.Response:
                           "exceptions": [rep.reply_exception(e) for e in exceptions]})
 
 
+@routes.get("/api/v1/confirmations/{id}/reply.pdf")
+async def reply_pdf(request: web.Request) -> web.Response:
+    pdf = await _deps(request).queries.reply_pdf(_caller(request), request.match_info["id"])
+    return web.Response(body=pdf, content_type="application/pdf")
+
+
 def setup(app: web.Application) -> None:
     app.add_routes(routes)
     app.add_routes(registry_routes.routes)

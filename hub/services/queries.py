@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from hub.domain.errors import Forbidden, NotFound, Unauthenticated
 from hub.domain.model import Caller, Confirmation, Engagement, Role
-from hub.domain.replies import Reply, ReplyException
+from hub.domain.replies import Reply, ReplyException, ReplyStatus
 from hub.domain.responders import Responder, ResponderStatus
 from hub.ports import (
     BlobStore,
@@ -170,6 +170,14 @@ class Queries:
                 raise NotFound("no such confirmation")
             return await uow.replies.of(confirmation_id), await uow.replies.exceptions(
                 confirmation_id)
+
+    async def reply_pdf(self, caller: Caller, confirmation_id: str) -> bytes:
+        """The signed reply that verified the confirmation (else the newest one received)."""
+        found, _ = await self.replies(caller, confirmation_id)
+        if not found or self.blobs is None:
+            raise NotFound("no reply has come for this confirmation yet")
+        accepted = [r for r in found if r.status is ReplyStatus.ACCEPTED]
+        return await self.blobs.get((accepted or found)[-1].sha256)
 
 
 def _require_bank(caller: Caller) -> None:

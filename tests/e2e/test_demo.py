@@ -8,17 +8,27 @@ import sys
 from pathlib import Path
 
 
-def test_demo_makes_five_signed_letters_and_exits_0(tmp_path: Path) -> None:
+def test_demo_answers_the_bank_letters_with_the_seeded_difference_and_exits_0(
+        tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     done = subprocess.run(
         [sys.executable, "-m", "hub.cli", "--data-dir", str(tmp_path), "demo", "--once"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=400,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    rows = [line for line in done.stdout.splitlines() if line.startswith("DEMO-")]
-    assert len(rows) == 5
-    assert all("dispatched" in r and "2 valid" in r for r in rows)
+    rows = {line.split()[1]: line.split() for line in done.stdout.splitlines()
+            if line.startswith("DEMO-")}
+    assert set(rows) == {"bank_format1", "bank_format2", "bank_capital", "company_receivable",
+                         "company_payable"}
+    # status, exceptions, reply due, letter signatures (2 valid), reply signature (1 valid)
+    assert rows["bank_format1"][2:4] == ["verified", "1"]
+    assert rows["bank_format2"][2:4] == ["verified", "1"]
+    assert rows["bank_capital"][2:4] == ["verified", "0"]
+    assert all(rows[t][2] == "dispatched" for t in ("company_receivable", "company_payable"))
+    assert done.stdout.count("balance: 账面 136852.40 / 回函 136800.00 (差额 -52.40)") == 2
     assert "hash chain intact" in done.stdout
     letters = sorted((tmp_path / "demo").rglob("DEMO-*.pdf"))
-    assert len(letters) == 5 and all(p.read_bytes().startswith(b"%PDF") for p in letters)
+    replies = sorted((tmp_path / "demo").rglob("回函-DEMO-*.pdf"))
+    assert len(letters) == 5 and len(replies) == 3
+    assert all(p.read_bytes().startswith(b"%PDF") for p in letters + replies)
     assert "Traceback" not in done.stderr
