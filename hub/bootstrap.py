@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +64,15 @@ class Container:
         from hub.db.outbox import SqlAlchemyParkingStore
 
         return SqlAlchemyParkingStore(self.engine, self.clock)
+
+    async def bank_push(self) -> Any:
+        """The bank API adapter's push delivery (adapters/bank_api), with its HMAC key."""
+        from adapters.bank_api import PushDelivery
+        from hub.blobs import DirectoryBlobStore
+
+        secret = await asyncio.to_thread(bank_push_secret, self.settings)
+        return PushDelivery(self.bus, DirectoryBlobStore(Path(self.settings.data_dir) / "blobs"),
+                            secret, timeout=self.settings.bank_push_timeout_seconds)
 
     def api_deps(self, after_commit: Any = None) -> ApiDeps:
         return ApiDeps(
@@ -185,6 +196,20 @@ def _reply_checker(keyring: Any) -> ReplyChecker | None:
         return pki.trust_roots(), await keyring.crls()
 
     return SignedReplyChecker(trust)
+
+
+def bank_push_secret(settings: Settings) -> bytes:
+    """The HMAC key of pushes to banks: configured, else a random one kept in the data dir
+    (made on first use, readable by the owner only). Blocking."""
+    if settings.bank_push_secret:
+        return settings.bank_push_secret.encode("utf-8")
+    path = Path(settings.data_dir) / "secrets" / "bank_push.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    return path.read_text().strip().encode("utf-8")
 
 
 def holder_id() -> str:

@@ -64,6 +64,7 @@ class Runtime:
             )
             await consumer.start()
             self.consumers.append(consumer)
+            await self._start_bank_api()
         if "relay" in self.roles:
             from hub.db.sealer import EventLogSealer
             from hub.messaging.relay import Relay
@@ -92,6 +93,20 @@ class Runtime:
             log.info("api_listening", host=host or s.api_host, port=self.bound_port)
         log.info("hub_started", roles=sorted(self.roles), broker=_safe_url(s.broker_url),
                  database=_safe_url(s.database_url))
+
+    async def _start_bank_api(self) -> None:
+        """The bank API adapter's consumer: pushes letters to banks that take them."""
+        from hub.messaging.consumer import Consumer
+        from hub.messaging.topology import BANK_API_QUEUE
+
+        push = await self.c.bank_push()
+        consumer = Consumer(
+            name="adapter.bank_api", queue=BANK_API_QUEUE, handler=push,
+            broker=self.c.broker, uow_factory=self.c.uow_factory,
+            parking=self.c.parking_store(), settings=self.c.settings, on_parked=push.parked,
+        )
+        await consumer.start()
+        self.consumers.append(consumer)
 
     async def _schedule(self) -> None:
         interval = self.c.settings.scheduler_interval_seconds

@@ -60,6 +60,11 @@ class Settings:
     tsa_url: str = ""
     """An external RFC 3161 time-stamping authority for the letters' signatures; empty: the
     development PKI's own, in process."""
+    bank_push_secret: str = ""
+    """The HMAC-SHA256 key signing letters pushed to banks (X-Hub-Signature), shared with
+    them out of band; empty: a random key kept in <data_dir>/secrets/bank_push.key."""
+    bank_push_timeout_seconds: float = 30.0
+    """How long a push to a bank's endpoint may take before it counts as failed (retried)."""
     log_format: str = "auto"
     """auto, json or console."""
     log_level: str = "info"

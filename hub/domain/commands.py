@@ -171,3 +171,21 @@ class CheckReply(Command):
     """Sent by the jobs worker for a new reply: signature, binding, comparison."""
 
     reply_id: str
+
+
+@dataclass(frozen=True)
+class RecordDelivery(Command):
+    """The channel's adapter delivered the letter and holds the responder's receipt."""
+
+    confirmation_id: str
+    receipt: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class RecordDeliveryFailure(Command):
+    """The channel's adapter gave up delivering (the message is parked with the reason)."""
+
+    confirmation_id: str
+    reason: str
+    actor: str

@@ -140,3 +140,25 @@ class ReplyRejected(ConfirmationEvent):
     name: ClassVar[str] = "reply.rejected"
     reply_id: str
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LetterDispatched(ConfirmationEvent):
+    """A letter left for its channel; its adapter delivers it (letter.dispatched.<channel>)."""
+
+    name: ClassVar[str] = "letter.dispatched"
+    channel: str
+    responder_id: str
+
+    @property
+    def routing_key(self) -> str:
+        return f"letter.dispatched.{self.channel}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryFailed(ConfirmationEvent):
+    """Delivery to the responder failed for good (parked for an operator to replay)."""
+
+    name: ClassVar[str] = "letter.delivery_failed"
+    published: ClassVar[bool] = False
+    reason: str

@@ -294,14 +294,16 @@ class Confirmation:
         self.move_to(Status.DISPATCHED, at=at, actor=actor, reason=f"channel {channel}")
         self.dispatched_at = at
 
-    def deliver(self, *, reply_due: date, return_due: date, at: datetime, actor: str) -> bool:
+    def deliver(self, *, reply_due: date, return_due: date, at: datetime, actor: str,
+                receipt: str | None = None) -> bool:
         """The responder confirms receipt (状态更新: received); False if it had already."""
         if self.status is not Status.DISPATCHED:
             if self.delivered_at is not None:
                 return False
             raise InvalidTransition(self.status.value, Status.DELIVERED.value,
                                     reason="only a dispatched letter can be received")
-        self.move_to(Status.DELIVERED, at=at, actor=actor)
+        self.move_to(Status.DELIVERED, at=at, actor=actor,
+                     reason=f"receipt {receipt}" if receipt else None)
         self.delivered_at = at
         self.reply_due = reply_due
         self.return_due = return_due

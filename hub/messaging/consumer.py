@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -109,6 +109,7 @@ class Consumer:
         rand: Callable[[], float] = random.random,
         requeue_pause_seconds: float = 1.0,
         stop_grace_seconds: float = 30.0,
+        on_parked: Callable[[dict[str, Any], str], Awaitable[None]] | None = None,
     ) -> None:
         self.name = name
         self.queue = queue
@@ -120,6 +121,8 @@ class Consumer:
         self._rand = rand
         self._requeue_pause = requeue_pause_seconds
         self._stop_grace = stop_grace_seconds
+        self._on_parked = on_parked
+        """Told (envelope, reason) after a message is parked, e.g. to note it on a letter."""
         self._subscription: Subscription | None = None
         self._tasks: set[asyncio.Task[Settlement]] = set()
         self.stats = ConsumerStats()
@@ -232,6 +235,11 @@ class Consumer:
         self.stats.parked += 1
         log.error("message_parked", queue=delivery.queue, reason=reason,
                   attempts=delivery.attempt)
+        if self._on_parked is not None:
+            try:
+                await self._on_parked(envelope, reason)
+            except Exception as e:  # the message is safely parked; this is only a note
+                log.error("message_parked_note_failed", error=reason_of(e))
         return Settlement.ACK
 
     async def _requeue(self) -> Settlement:

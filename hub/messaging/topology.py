@@ -140,6 +140,9 @@ JOBS_BINDINGS: tuple[str, ...] = (
     "reply.received",
 )
 
+# What the bank API adapter delivers: letters dispatched to banks that take pushes.
+BANK_API_BINDINGS: tuple[str, ...] = ("letter.dispatched.bank_api_push",)
+
 # Doubling bounds from 1 s to 2**14 s (about 4.5 hours); longer delays use the last tier.
 DELAY_TIER_COUNT = 15
 
@@ -154,7 +157,7 @@ def default_topology() -> Topology:
         ),
         work_queues=(
             QueueSpec(JOBS_QUEUE, JOBS_BINDINGS),
-            QueueSpec(BANK_API_QUEUE),
+            QueueSpec(BANK_API_QUEUE, BANK_API_BINDINGS),
             QueueSpec(PORTAL_QUEUE),
             QueueSpec(AUDIT_SOFTWARE_QUEUE),
             QueueSpec(INBOUND_QUEUE),

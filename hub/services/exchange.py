@@ -53,6 +53,9 @@ async def dispatch_letter(cmd: commands.DispatchLetter, uow: UnitOfWork,
                   reason=f"the responder's registry entry is {state}: the letter was not sent")
         return c
     c.dispatch(channel=entry.channel.value, at=now, actor=SYSTEM_ACTOR)
+    uow.record(events.LetterDispatched(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
+                                       firm_org_id=c.firm_org_id, channel=entry.channel.value,
+                                       responder_id=entry.id))
     return c
 
 
@@ -66,12 +69,34 @@ async def _addressed(uow: UnitOfWork, caller: Caller, confirmation_id: str) -> C
     return c
 
 
-def _deliver(c: Confirmation, deps: Deps, actor: str) -> bool:
+def _deliver(c: Confirmation, deps: Deps, actor: str, receipt: str | None = None) -> bool:
     today = deps.clock.today()
     return c.deliver(
         reply_due=deps.calendar.add_working_days(today, REPLY_WINDOW_WORKING_DAYS),
         return_due=deps.calendar.add_working_days(today, RETURN_WINDOW_WORKING_DAYS),
-        at=deps.clock.now(), actor=actor)
+        at=deps.clock.now(), actor=actor, receipt=receipt)
+
+
+async def record_delivery(cmd: commands.RecordDelivery, uow: UnitOfWork,
+                          deps: Deps) -> Confirmation:
+    """A pushed letter reached the bank, which gave its receipt."""
+    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
+    if c is None:
+        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    if c.status is Status.DISPATCHED:
+        _deliver(c, deps, cmd.actor, receipt=cmd.receipt)
+    return c
+
+
+async def record_delivery_failure(cmd: commands.RecordDeliveryFailure, uow: UnitOfWork,
+                                  deps: Deps) -> None:
+    """Delivery gave up: say so in the letter's history (the message waits, parked)."""
+    c = await uow.confirmations.get(cmd.confirmation_id, None)
+    if c is None:
+        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    uow.record(events.DeliveryFailed(at=deps.clock.now(), actor=cmd.actor,
+                                     confirmation_id=c.id, firm_org_id=c.firm_org_id,
+                                     reason=cmd.reason))
 
 
 async def acknowledge_receipt(cmd: commands.AcknowledgeReceipt, uow: UnitOfWork,
@@ -198,4 +223,6 @@ HANDLERS: dict[type[commands.Command], Handler] = {
     commands.ReturnLetter: return_letter,
     commands.UploadReply: upload_reply,
     commands.CheckReply: check_reply,
+    commands.RecordDelivery: record_delivery,
+    commands.RecordDeliveryFailure: record_delivery_failure,
 }

@@ -108,15 +108,17 @@ async def hub(stack: tuple[str, str], tmp_path: Any) -> AsyncIterator[Hub]:
         await h.runtime.stop()
 
 
-async def make_firm(hub: Hub) -> Firm:
+async def make_firm(hub: Hub, client: tuple[str, str] | None = None) -> Firm:
+    """A firm with an engagement for `client` (name, uscc; a new company by default)."""
     firm_id, _ = await hub.org("firm", "信达会计师事务所")
     key = await hub.key(firm_id, "auditor")
     bank = await hub.responder("bank", "中国示范银行北京分行")
     counterparty = await hub.responder("company", "北京示例贸易有限公司")
     async with hub.client(key) as http:
         resp = await http.post("/api/v1/engagements", json={
-            "name": "2025年度审计", "client": {"name": "北京堃喆昇科技有限公司",
-                                              "uscc": new_uscc("110105")},
+            "name": "2025年度审计",
+            "client": {"name": client[0], "uscc": client[1]} if client else {
+                "name": "北京堃喆昇科技有限公司", "uscc": new_uscc("110105")},
             "period_start": "2025-01-01", "period_end": "2025-12-31",
         })
         assert resp.status == 201, await resp.text()

@@ -1,0 +1,109 @@
+"""Delivers a dispatched letter to the bank's registered endpoint and records its receipt."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import structlog
+
+from hub.domain.commands import RecordDelivery, RecordDeliveryFailure
+from hub.domain.errors import PermanentError, TransientError
+from hub.ports import BlobStore, Envelope, UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+ACTOR = "adapter:bank_api"
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def push_signature(secret: bytes, timestamp: str, body: bytes) -> str:
+    """X-Hub-Signature: HMAC-SHA256 over "<timestamp>." + body, as the bank checks it."""
+    mac = hmac.new(secret, timestamp.encode("ascii") + b"." + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+class PushDelivery:
+    """The handler of the adapter.bank_api queue (inside the consumer's unit of work).
+
+    Reads the letter and its bank's registered endpoint, POSTs them signed, and on a 2xx
+    records the bank's receipt (the letter becomes delivered). A timeout, a connection error,
+    408/425/429 or a 5xx is transient: the consumer retries with backoff and jitter, then
+    parks it; any other answer is permanent and parks it at once. Banks may see a letter twice
+    (a crash between their answer and our commit): X-Hub-Message-Id is the same every time.
+    """
+
+    def __init__(self, bus: Any, blobs: BlobStore, secret: bytes, *, timeout: float = 30.0,
+                 session: Callable[[], aiohttp.ClientSession] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._bus = bus
+        self._blobs = blobs
+        self._secret = secret
+        self._timeout = timeout
+        self._session = session
+        self._clock = clock
+
+    async def __call__(self, envelope: Envelope, uow: UnitOfWork) -> None:
+        data = envelope.data
+        c = await uow.confirmations.get(str(data["confirmation_id"]), None)
+        if c is None:
+            raise PermanentError(f"confirmation {data['confirmation_id']} does not exist")
+        entry = await uow.responders.get(str(data["responder_id"]))
+        if entry is None or entry.endpoint is None:
+            raise PermanentError("the bank's registry entry has no push endpoint")
+        doc = await uow.documents.get(c.id, "letter")
+        client = await uow.organisations.get(c.client_org_id)
+        if doc is None or client is None:
+            raise PermanentError("the letter or the audited entity is missing")
+        pdf = await self._blobs.get(doc.sha256)
+        body = json.dumps({
+            "id": c.id, "letter_number": c.letter_number, "letter_type": c.letter_type.value,
+            "as_of_date": c.as_of_date.isoformat(), "letter_sha256": c.letter_sha256,
+            "customer": {"name": client.name, "uscc": client.uscc},
+            "letter": {k: v for k, v in c.letter.items() if k != "book_values"},
+            "letter_pdf": base64.b64encode(pdf).decode("ascii"),
+        }, ensure_ascii=False).encode("utf-8")
+        receipt = await self._post(entry.endpoint, body, envelope.message_id)
+        await self._bus.handle_in(RecordDelivery(confirmation_id=c.id, receipt=receipt,
+                                                 actor=ACTOR), uow)
+        log.info("letter_pushed", confirmation_id=c.id, receipt=receipt)
+
+    async def _post(self, url: str, body: bytes, message_id: str) -> str:
+        stamp = str(int(self._clock()))
+        headers = {"Content-Type": "application/json", "X-Hub-Timestamp": stamp,
+                   "X-Hub-Signature": push_signature(self._secret, stamp, body),
+                   "X-Hub-Message-Id": message_id}
+        timeout = aiohttp.ClientTimeout(total=self._timeout)
+        session = self._session() if self._session else aiohttp.ClientSession(timeout=timeout)
+        try:
+            async with session.post(url, data=body, headers=headers) as resp:
+                text = await resp.text()
+                if resp.status in TRANSIENT_STATUSES:
+                    raise TransientError(f"the bank answered {resp.status}: {text[:200]}")
+                if not 200 <= resp.status < 300:
+                    raise PermanentError(f"the bank refused the letter: {resp.status} "
+                                         f"{text[:200]}")
+                try:
+                    receipt = json.loads(text).get("receipt_id")
+                except (ValueError, AttributeError):
+                    receipt = None
+                if not isinstance(receipt, str) or not receipt:
+                    raise PermanentError("the bank accepted the letter without a receipt_id")
+                return receipt
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise TransientError(f"the bank's endpoint is unreachable: {e!r}") from e
+        finally:
+            await session.close()
+
+    async def parked(self, envelope: dict[str, Any], reason: str) -> None:
+        """Note on the letter that its delivery gave up (the consumer's on_parked)."""
+        confirmation_id = envelope.get("data", {}).get("confirmation_id")
+        if isinstance(confirmation_id, str):
+            await self._bus.handle(RecordDeliveryFailure(
+                confirmation_id=confirmation_id, reason=reason, actor=ACTOR))
