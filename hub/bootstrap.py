@@ -81,6 +81,7 @@ class Container:
             max_body_bytes=self.settings.max_body_bytes,
             readiness={"database": self.ping_database, "broker": self.broker.ping},
             after_commit=after_commit or (lambda: None),
+            clock=self.clock,
         )
 
     async def pki_app(self) -> Any:

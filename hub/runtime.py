@@ -115,6 +115,9 @@ class Runtime:
                 expired = await self.c.bus.handle(commands.ExpireAuthorisations())
                 if expired:
                     log.info("authorisations_expired", count=len(expired))
+                reminded = await self.c.bus.handle(commands.SendSecondRequests())
+                if reminded:
+                    log.info("second_requests_sent", count=len(reminded))
             except Exception:
                 log.exception("scheduler_round_failed")
             await asyncio.sleep(interval)

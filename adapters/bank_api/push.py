@@ -54,7 +54,7 @@ class PushDelivery:
         c = await uow.confirmations.get(str(data["confirmation_id"]), None)
         if c is None:
             raise PermanentError(f"confirmation {data['confirmation_id']} does not exist")
-        entry = await uow.responders.get(str(data["responder_id"]))
+        entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
         if entry is None or entry.endpoint is None:
             raise PermanentError("the bank's registry entry has no push endpoint")
         doc = await uow.documents.get(c.id, "letter")
@@ -62,7 +62,9 @@ class PushDelivery:
         if doc is None or client is None:
             raise PermanentError("the letter or the audited entity is missing")
         pdf = await self._blobs.get(doc.sha256)
+        second = data.get("number") if envelope.type == "letter.second_request" else None
         body = json.dumps({
+            **({"second_request": second} if second else {}),
             "id": c.id, "letter_number": c.letter_number, "letter_type": c.letter_type.value,
             "as_of_date": c.as_of_date.isoformat(), "letter_sha256": c.letter_sha256,
             "customer": {"name": client.name, "uscc": client.uscc},
@@ -70,6 +72,9 @@ class PushDelivery:
             "letter_pdf": base64.b64encode(pdf).decode("ascii"),
         }, ensure_ascii=False).encode("utf-8")
         receipt = await self._post(entry.endpoint, body, envelope.message_id)
+        if second:  # 催函: the letter again, marked; it was delivered before
+            log.info("second_request_pushed", confirmation_id=c.id, number=second)
+            return
         await self._bus.handle_in(RecordDelivery(confirmation_id=c.id, receipt=receipt,
                                                  actor=ACTOR), uow)
         log.info("letter_pushed", confirmation_id=c.id, receipt=receipt)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from hub.domain.model import Caller
+from hub.ports import Clock, SystemClock
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
 
@@ -23,6 +24,8 @@ class ApiDeps:
     max_body_bytes: int = 1_048_576
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
     after_commit: Callable[[], None] = lambda: None
+    clock: Clock = field(default_factory=SystemClock)
+    """Whose today decides which replies are overdue."""
 
 
 DEPS = web.AppKey("deps", ApiDeps)

@@ -25,10 +25,11 @@ def engagement(e: Engagement) -> dict[str, Any]:
         "period_start": _d(e.period_start),
         "period_end": _d(e.period_end),
         "created_at": _d(e.created_at),
+        "second_request_days": list(e.second_request_days),
     }
 
 
-def confirmation(c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]:
+def confirmation(c: Confirmation, *, today: date, with_letter: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": c.id,
         "engagement_id": c.engagement_id,
@@ -51,6 +52,9 @@ def confirmation(c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]
         "delivered_at": _d(c.delivered_at),
         "return_due": _d(c.return_due),
         "exception_count": c.exception_count,
+        "second_requests": c.second_requests,
+        "overdue": c.status.value == "delivered" and c.reply_due is not None
+        and c.reply_due < today,
     }
     if with_letter:
         out["letter"] = c.letter
@@ -125,6 +129,7 @@ def inbox_item(c: Confirmation, client: tuple[str, str]) -> dict[str, Any]:
         "received_at": _d(c.delivered_at),
         "reply_due": _d(c.reply_due),
         "return_due": _d(c.return_due),
+        "second_requests": c.second_requests,
         "status_reason": c.status_reason if status == "returned" else None,
         "letter": letter,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import date
 from typing import Any
 
 import structlog
@@ -30,6 +31,10 @@ def _deps(request: web.Request) -> ApiDeps:
 
 def _caller(request: web.Request) -> Caller:
     return request[CALLER]
+
+
+def _today(request: web.Request) -> date:
+    return _deps(request).clock.today()
 
 
 def _limit(request: web.Request) -> int:
@@ -69,7 +74,6 @@ async def openapi(request: web.Request) -> web.Response:
 async def create_engagement(request: web.Request) -> web.Response:
     deps = _deps(request)
     body = await read_json(request, "engagement_create", deps.max_body_bytes)
-    from datetime import date
 
     engagement = await deps.bus.handle(
         commands.CreateEngagement(
@@ -80,6 +84,7 @@ async def create_engagement(request: web.Request) -> web.Response:
             period_start=date.fromisoformat(body["period_start"]),
             period_end=date.fromisoformat(body["period_end"]),
             reference=body.get("reference"),
+            second_request_days=tuple(body.get("second_request_days", (1,))),
         )
     )
     deps.after_commit()
@@ -142,7 +147,8 @@ async def submit_confirmation(request: web.Request) -> web.Response:
     else:
         deps.after_commit()
     return json_response(
-        rep.confirmation(c), status=200 if result.replayed else 201, headers=headers
+        rep.confirmation(c, today=deps.clock.today()),
+        status=200 if result.replayed else 201, headers=headers,
     )
 
 
@@ -173,7 +179,8 @@ async def list_confirmations(request: web.Request) -> web.Response:
     )
     page = await _deps(request).queries.confirmations(_caller(request), flt)
     return json_response(
-        {"items": [rep.confirmation(c, with_letter=False) for c in page.items],
+        {"items": [rep.confirmation(c, with_letter=False, today=_today(request))
+                   for c in page.items],
          "next_cursor": page.next_cursor}
     )
 
@@ -181,7 +188,7 @@ async def list_confirmations(request: web.Request) -> web.Response:
 @routes.get("/api/v1/confirmations/{id}")
 async def get_confirmation(request: web.Request) -> web.Response:
     c = await _deps(request).queries.confirmation(_caller(request), request.match_info["id"])
-    return json_response(rep.confirmation(c))
+    return json_response(rep.confirmation(c, today=_today(request)))
 
 
 @routes.get("/api/v1/confirmations/{id}/history")
@@ -203,7 +210,7 @@ async def cancel_confirmation(request: web.Request) -> web.Response:
         )
     )
     deps.after_commit()
-    return json_response(rep.confirmation(c))
+    return json_response(rep.confirmation(c, today=_today(request)))
 
 
 @routes.post("/api/v1/confirmations/{id}/authorization")
@@ -216,7 +223,7 @@ async def authorise_confirmation(request: web.Request) -> web.Response:
         )
     )
     deps.after_commit()
-    return json_response(rep.confirmation(c))
+    return json_response(rep.confirmation(c, today=_today(request)))
 
 
 @routes.get("/api/v1/confirmations/{id}/letter.pdf")

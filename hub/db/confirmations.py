@@ -76,6 +76,7 @@ def _values(c: Confirmation) -> dict[str, Any]:
         "delivered_at": c.delivered_at,
         "return_due": c.return_due,
         "exception_count": c.exception_count,
+        "second_requests": c.second_requests,
     }
 
 
@@ -125,6 +126,7 @@ def _confirmation(row: Row[Any], amounts: list[AmountLine]) -> Confirmation:
         delivered_at=row.delivered_at,
         return_due=row.return_due,
         exception_count=row.exception_count,
+        second_requests=row.second_requests or 0,
     )
 
 
@@ -373,6 +375,17 @@ class SqlAlchemyConfirmationRepository:
                 confirmations.c.authorisation_due < today,
             )
             .order_by(confirmations.c.authorisation_due, confirmations.c.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def awaiting_reply_since(self, today: date, limit: int) -> Sequence[str]:
+        """Ids of letters still awaiting a reply that was due before `today`, oldest first."""
+        result = await self._s.conn.execute(
+            select(confirmations.c.id)
+            .where(confirmations.c.status == Status.DELIVERED.value,
+                   confirmations.c.reply_due < today)
+            .order_by(confirmations.c.reply_due, confirmations.c.id)
             .limit(limit)
         )
         return list(result.scalars())

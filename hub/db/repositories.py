@@ -251,6 +251,7 @@ def _engagement(row: Row[Any]) -> Engagement:
         id=row.id, firm_org_id=row.firm_org_id, client_org_id=row.client_org_id,
         name=row.name, period_start=row.period_start, period_end=row.period_end,
         created_at=row.created_at, reference=row.reference,
+        second_request_days=tuple(row.second_request_days or (1,)),
     )
 
 
@@ -273,6 +274,7 @@ class SqlAlchemyEngagementRepository:
                     id=e.id, firm_org_id=e.firm_org_id, client_org_id=e.client_org_id,
                     name=e.name, reference=e.reference, period_start=e.period_start,
                     period_end=e.period_end, created_at=e.created_at,
+                    second_request_days=list(e.second_request_days),
                 )
             )
         except IntegrityError as err:

@@ -38,6 +38,7 @@ class CreateEngagement(Command):
     period_start: date
     period_end: date
     reference: str | None = None
+    second_request_days: tuple[int, ...] = (1,)
 
 
 @dataclass(frozen=True)
@@ -189,3 +190,10 @@ class RecordDeliveryFailure(Command):
     confirmation_id: str
     reason: str
     actor: str
+
+
+@dataclass(frozen=True)
+class SendSecondRequests(Command):
+    """Sent by the scheduler: second requests (催函) for replies overdue by the schedule."""
+
+    limit: int = 500

@@ -162,3 +162,17 @@ class DeliveryFailed(ConfirmationEvent):
     name: ClassVar[str] = "letter.delivery_failed"
     published: ClassVar[bool] = False
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecondRequestSent(ConfirmationEvent):
+    """A reply is overdue and a second request (催函) went out through the channel."""
+
+    name: ClassVar[str] = "letter.second_request"
+    number: int
+    channel: str
+    reply_due: str | None
+
+    @property
+    def routing_key(self) -> str:
+        return f"letter.second_request.{self.channel}"

@@ -144,12 +144,18 @@ class Engagement:
     period_end: date
     created_at: datetime
     reference: str | None = None
+    second_request_days: tuple[int, ...] = (1,)
+    """When second requests (催函) go out: working days after a reply was due, one each."""
 
     def __post_init__(self) -> None:
         if self.period_end < self.period_start:
             raise ValidationFailed(
                 "period_end is before period_start", field="/period_end"
             )
+        days = self.second_request_days
+        if any(d < 0 for d in days) or list(days) != sorted(set(days)):
+            raise ValidationFailed("second requests go out on increasing working days after "
+                                   "the due date", field="/second_request_days")
 
 
 @dataclass
@@ -216,6 +222,7 @@ class Confirmation:
     delivered_at: datetime | None = None
     return_due: date | None = None
     exception_count: int | None = None
+    second_requests: int = 0
     pending_events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -316,6 +323,30 @@ class Confirmation:
         text = f"[{code}] {reason}" + ("（逾期退函 / late return）" if late else "")
         self.move_to(Status.RETURNED, at=at, actor=actor, reason=text)
         return late
+
+    def second_request_due(self, schedule: tuple[int, ...], today: date,
+                           add_working_days: Any) -> bool:
+        """Whether the next second request (催函) of `schedule` is due by `today`."""
+        if self.status is not Status.DELIVERED or self.reply_due is None:
+            return False
+        if self.second_requests >= len(schedule):
+            return False
+        return bool(today >= add_working_days(self.reply_due,
+                                              schedule[self.second_requests]))
+
+    def second_request(self, *, channel: str, at: datetime, actor: str) -> int:
+        """Record that a second request (催函) went out; returns its number (1, 2, …)."""
+        if self.status is not Status.DELIVERED:
+            raise InvalidTransition(self.status.value, self.status.value,
+                                    reason="second requests go only to letters awaiting a reply")
+        self.second_requests += 1
+        self.version += 1
+        self.updated_at = at
+        self.pending_events.append(events.SecondRequestSent(
+            at=at, actor=actor, confirmation_id=self.id, firm_org_id=self.firm_org_id,
+            number=self.second_requests, channel=channel,
+            reply_due=self.reply_due.isoformat() if self.reply_due else None))
+        return self.second_requests
 
     def reply_verified(self, *, exceptions: int, at: datetime, actor: str) -> None:
         """A valid reply bound to this letter was compared with the books (回函核对)."""

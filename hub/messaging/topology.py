@@ -141,7 +141,8 @@ JOBS_BINDINGS: tuple[str, ...] = (
 )
 
 # What the bank API adapter delivers: letters dispatched to banks that take pushes.
-BANK_API_BINDINGS: tuple[str, ...] = ("letter.dispatched.bank_api_push",)
+BANK_API_BINDINGS: tuple[str, ...] = ("letter.dispatched.bank_api_push",
+                                      "letter.second_request.bank_api_push")
 
 # Doubling bounds from 1 s to 2**14 s (about 4.5 hours); longer delays use the last tier.
 DELAY_TIER_COUNT = 15

@@ -217,6 +217,27 @@ def _binding_problems(c: Confirmation, reply: Reply, binding: dict[str, str]) ->
     return out
 
 
+async def send_second_requests(cmd: commands.SendSecondRequests, uow: UnitOfWork,
+                               deps: Deps) -> list[str]:
+    """催函: for each letter whose reply is overdue by its engagement's schedule, the next
+    second request goes out through the letter's channel (once: the count is kept)."""
+    today = deps.clock.today()
+    sent = []
+    for cid in await uow.confirmations.awaiting_reply_since(today, cmd.limit):
+        c = await uow.confirmations.get(cid, None, for_update=True)
+        if c is None:
+            continue
+        engagement = await uow.engagements.get(c.engagement_id, None)
+        schedule = engagement.second_request_days if engagement is not None else (1,)
+        if not c.second_request_due(schedule, today, deps.calendar.add_working_days):
+            continue
+        entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
+        channel = entry.channel.value if entry is not None else "unknown"
+        c.second_request(channel=channel, at=deps.clock.now(), actor=SYSTEM_ACTOR)
+        sent.append(c.id)
+    return sent
+
+
 HANDLERS: dict[type[commands.Command], Handler] = {
     commands.DispatchLetter: dispatch_letter,
     commands.AcknowledgeReceipt: acknowledge_receipt,
@@ -225,4 +246,5 @@ HANDLERS: dict[type[commands.Command], Handler] = {
     commands.CheckReply: check_reply,
     commands.RecordDelivery: record_delivery,
     commands.RecordDeliveryFailure: record_delivery_failure,
+    commands.SendSecondRequests: send_second_requests,
 }

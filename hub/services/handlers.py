@@ -159,6 +159,7 @@ async def create_engagement(
         id=_new_id(), firm_org_id=cmd.caller.org_id, client_org_id=client.id,
         name=cmd.name.strip(), period_start=cmd.period_start, period_end=cmd.period_end,
         created_at=now, reference=cmd.reference,
+        second_request_days=tuple(cmd.second_request_days),
     )
     await uow.engagements.add(engagement)
     uow.record(

@@ -15,7 +15,7 @@ from hub.bootstrap import Container, build
 from hub.db.migrate import migrate
 from hub.domain.commands import CreateApiKey, CreateOrganisation
 from hub.domain.uscc import make_uscc
-from hub.ports import LetterMaker
+from hub.ports import Clock, LetterMaker
 from hub.runtime import Runtime
 from hub.seeding import verified_responder
 from hub.settings import load_settings
@@ -85,15 +85,15 @@ class Firm:
 
 async def start_hub(
     db_url: str, broker_url: str, tmp_path: Any, *, letter_maker: LetterMaker | None = None,
-    **overrides: Any,
+    clock: Clock | None = None, **overrides: Any,
 ) -> Hub:
     settings = load_settings(
         env={}, data_dir=str(tmp_path), database_url=db_url, broker_url=broker_url,
-        relay_poll_seconds=0.05, scheduler_interval_seconds=0.5, retry_base_seconds=0.05,
-        **overrides,
+        **{"relay_poll_seconds": 0.05, "scheduler_interval_seconds": 0.5,
+           "retry_base_seconds": 0.05, **overrides},
     )
     await migrate(settings.database_url)
-    container = build(settings, letter_maker=letter_maker)
+    container = build(settings, letter_maker=letter_maker, clock=clock)
     runtime = Runtime(container, ("api", "relay", "worker", "scheduler"))
     await runtime.start(host="127.0.0.1", port=0)
     return Hub(f"http://127.0.0.1:{runtime.bound_port}", container, runtime)

@@ -1,0 +1,81 @@
+"""Deadlines on the PRC working-day calendar: a reply overdue after 10 working days gets its
+second request (催函) once, on the firm's schedule, through the letter's channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from hub.domain.commands import SendSecondRequests
+from hub.ports import FrozenClock
+from tests.e2e.conftest import Hub, make_firm, start_hub
+from tests.e2e.test_bank_exchange import Bank, dispatched_letter
+from tests.e2e.test_letters import RecordingLetterMaker
+
+# Monday 28 September 2026, before the National Day and Mid-Autumn holidays.
+DELIVERED = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(DELIVERED)
+
+
+@pytest.fixture
+async def hub(stack: tuple[str, str], tmp_path: Any, clock: FrozenClock) -> AsyncIterator[Hub]:
+    # The test sends the second requests itself, on the days it sets; no scheduler round.
+    h = await start_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker(), clock=clock,
+                        scheduler_interval_seconds=3600)
+    try:
+        yield h
+    finally:
+        await h.runtime.stop()
+
+
+def at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+
+
+async def test_an_overdue_reply_gets_its_second_requests_once_each(
+        hub: Hub, clock: FrozenClock) -> None:
+    firm, bank = await make_firm(hub), await Bank.register(hub)
+    async with firm.hub.client(firm.key) as http:  # this firm asks twice: 1 and 3 days late
+        engagement = await (await http.post("/api/v1/engagements", json={
+            "name": "催函测试", "client": {"name": "北京堃喆昇科技有限公司",
+                                          "uscc": "91110108MA01C7XK3X"},
+            "period_start": "2025-01-01", "period_end": "2025-12-31",
+            "second_request_days": [1, 3]})).json()
+    firm.engagement_id = engagement["id"]
+    item = await dispatched_letter(firm, bank)
+    async with bank.client() as http:
+        got = await (await http.post(f"/api/v1/inbox/{item['id']}/receipt", json={})).json()
+
+    calendar = hub.container.calendar
+    due = date.fromisoformat(got["reply_due"])
+    assert due == calendar.add_working_days(DELIVERED.date(), 10)
+    assert (due - DELIVERED.date()).days > 14  # the holidays in between do not count
+
+    async def send_on(day: date) -> list[str]:
+        clock.current = at(day)
+        return list(await hub.container.bus.handle(SendSecondRequests()))
+
+    assert await send_on(due) == []  # due today is not overdue yet
+    first = calendar.add_working_days(due, 1)
+    assert await send_on(first) == [item["id"]]
+    assert await send_on(first) == []  # once
+    assert await send_on(calendar.add_working_days(due, 2)) == []
+    assert await send_on(calendar.add_working_days(due, 3)) == [item["id"]]
+    assert await send_on(calendar.add_working_days(due, 30)) == []  # the schedule is done
+
+    async with firm.hub.client(firm.key) as http:
+        c = await (await http.get(f"/api/v1/confirmations/{item['id']}")).json()
+        history = (await (await http.get(
+            f"/api/v1/confirmations/{item['id']}/history")).json())["items"]
+    async with bank.client() as http:
+        seen = await (await http.get(f"/api/v1/inbox/{item['id']}")).json()
+    assert c["overdue"] is True and c["second_requests"] == 2
+    assert seen["second_requests"] == 2
+    assert [h["event_type"] for h in history].count("letter.second_request") == 2
