@@ -86,7 +86,8 @@ def exceptions_from_differences(differences: list[Mapping[str, Any]]) -> list[Re
     """格式一 and 验资: every difference the bank listed, with the amount it is off by."""
     out = []
     for d in differences:
-        stated, confirmed = d.get("stated"), d.get("confirmed")
+        stated = d.get("stated")
+        confirmed = d.get("confirmed") if d.get("confirmed") is not None else d.get("bank_row")
         a, b = _money(stated), _money(confirmed)
         out.append(ReplyException(
             item=str(d["item"]), row=d.get("row"), field=d.get("field"), kind=str(d["kind"]),
