@@ -36,22 +36,22 @@ async def _register(container: Any, args: argparse.Namespace) -> int:
 
 
 async def _verify(container: Any, args: argparse.Namespace) -> int:
-    async with container.uow_factory() as uow:
-        entry = await uow.responders.get(args.id)
-    version = entry.version if entry is not None else 0
-    done = await container.bus.handle(VerifyResponder(
-        caller=await _operator(container, args), responder_id=args.id, version=version))
-    print(f"{done.name}: {done.status.value} (version {done.version})")
-    return 0
+    return await _act(container, args, lambda caller, version: VerifyResponder(
+        caller=caller, responder_id=args.id, version=version))
 
 
 async def _retire(container: Any, args: argparse.Namespace) -> int:
+    return await _act(container, args, lambda caller, version: RetireResponder(
+        caller=caller, responder_id=args.id, version=version, reason=args.reason))
+
+
+async def _act(container: Any, args: argparse.Namespace,
+               command: Callable[[Caller, int], Any]) -> int:
+    """Run `command` on the entry as it is now (its current version), print the outcome."""
     async with container.uow_factory() as uow:
         entry = await uow.responders.get(args.id)
     version = entry.version if entry is not None else 0
-    done = await container.bus.handle(RetireResponder(
-        caller=await _operator(container, args), responder_id=args.id, version=version,
-        reason=args.reason))
+    done = await container.bus.handle(command(await _operator(container, args), version))
     print(f"{done.name}: {done.status.value} (version {done.version})")
     return 0
 

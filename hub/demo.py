@@ -13,9 +13,9 @@ import aiohttp
 from aiohttp import web
 
 import schemas
-from hub.domain.commands import CreateApiKey, CreateOrganisation
+from hub.domain.commands import CreateApiKey
 from hub.domain.uscc import make_uscc
-from hub.seeding import verified_responder
+from hub.seeding import organisation, verified_responder
 from hub.settings import Settings
 
 # Invented organisations with valid 统一社会信用代码. The bank and the audited entity are the
@@ -29,16 +29,6 @@ LETTER_TYPES = (
 BANK_DONE = ("verified", "returned", "failed")
 SEEDED = ("0200004538000210457", "136852.40", "136800.00")
 """The difference seeded in the bank's ledger: this USD account's balance."""
-
-
-async def _org(container: Any, spec: tuple[str, str, str]) -> str:
-    kind, name, uscc = spec
-    async with container.uow_factory() as uow:
-        existing = await uow.organisations.by_uscc(uscc)
-    if existing is not None:
-        return str(existing.id)
-    org = await container.bus.handle(CreateOrganisation(kind=kind, name=name, uscc=uscc))
-    return str(org.id)
 
 
 def _letter_request(letter_type: str, engagement_id: str, run: str, n: int,
@@ -127,7 +117,7 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
         known = next(iter((await asyncio.to_thread(Ledger.load, EXAMPLE_LEDGER)
                            ).customers.values()))
         client_name, client_uscc = known.name, known.uscc
-        firm_id = await _org(container, FIRM)
+        firm_id = await organisation(container, *FIRM)
         await verified_responder(container, kind="company", name=COUNTERPARTY[1],
                                  uscc=COUNTERPARTY[2])
         bank_runner, bank = await _bank(container, base, folder)

@@ -14,7 +14,11 @@ OPERATOR = ("operator", "电子函证中心运营方", make_uscc("91310000MA1QP0
 
 
 async def operator_id(container: Any) -> str:
-    kind, name, uscc = OPERATOR
+    return await organisation(container, *OPERATOR)
+
+
+async def organisation(container: Any, kind: str, name: str, uscc: str) -> str:
+    """The id of the organisation with `uscc`, made (as `kind`, `name`) if there is none."""
     async with container.uow_factory() as uow:
         existing = await uow.organisations.by_uscc(uscc)
     if existing is not None:

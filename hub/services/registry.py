@@ -167,26 +167,29 @@ async def change_responder(cmd: commands.ChangeResponder, uow: UnitOfWork,
 
 async def verify_responder(cmd: commands.VerifyResponder, uow: UnitOfWork,
                            deps: Deps) -> Responder:
-    _require_admin(cmd.caller)
-    r = await _current(uow, cmd.responder_id, cmd.version)
-    now, actor = deps.clock.now(), cmd.caller.actor
-    new = r.verified(at=now, actor=actor)
-    await uow.responders.save(new, expected_version=r.version)
-    _record(uow, new, "verified", actor, now, {"status": (r.status, new.status)})
-    return new
+    return await _status_change(uow, deps, cmd.caller, cmd.responder_id, cmd.version,
+                                "verified", None)
 
 
 async def retire_responder(cmd: commands.RetireResponder, uow: UnitOfWork,
                            deps: Deps) -> Responder:
-    _require_admin(cmd.caller)
-    r = await _current(uow, cmd.responder_id, cmd.version)
-    now, actor = deps.clock.now(), cmd.caller.actor
-    new = r.retired(at=now, actor=actor)
+    return await _status_change(uow, deps, cmd.caller, cmd.responder_id, cmd.version,
+                                "retired", cmd.reason)
+
+
+async def _status_change(uow: UnitOfWork, deps: Deps, caller: Caller, responder_id: str,
+                         version: int, action: str, reason: str | None) -> Responder:
+    """Verify or retire the entry read at `version`, and record it in its history."""
+    _require_admin(caller)
+    r = await _current(uow, responder_id, version)
+    now, actor = deps.clock.now(), caller.actor
+    new = r.verified(at=now, actor=actor) if action == "verified" else \
+        r.retired(at=now, actor=actor)
     await uow.responders.save(new, expected_version=r.version)
     changes: dict[str, tuple[Any, Any]] = {"status": (r.status, new.status)}
-    if cmd.reason:
-        changes["reason"] = (None, cmd.reason)
-    _record(uow, new, "retired", actor, now, changes)
+    if reason:
+        changes["reason"] = (None, reason)
+    _record(uow, new, action, actor, now, changes)
     return new
 
 
