@@ -26,6 +26,7 @@ def engagement(e: Engagement) -> dict[str, Any]:
         "period_end": _d(e.period_end),
         "created_at": _d(e.created_at),
         "second_request_days": list(e.second_request_days),
+        "responder_overrides": list(e.responder_overrides),
     }
 
 
@@ -53,6 +54,7 @@ def confirmation(c: Confirmation, *, today: date, with_letter: bool = True) -> d
         "return_due": _d(c.return_due),
         "exception_count": c.exception_count,
         "second_requests": c.second_requests,
+        "warnings": list(c.warnings),
         "overdue": c.status.value == "delivered" and c.reply_due is not None
         and c.reply_due < today,
     }

@@ -85,6 +85,7 @@ async def create_engagement(request: web.Request) -> web.Response:
             period_end=date.fromisoformat(body["period_end"]),
             reference=body.get("reference"),
             second_request_days=tuple(body.get("second_request_days", (1,))),
+            responder_overrides=tuple(body.get("responder_overrides", ())),
         )
     )
     deps.after_commit()

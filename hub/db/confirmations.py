@@ -77,6 +77,7 @@ def _values(c: Confirmation) -> dict[str, Any]:
         "return_due": c.return_due,
         "exception_count": c.exception_count,
         "second_requests": c.second_requests,
+        "warnings": c.warnings or None,
     }
 
 
@@ -127,6 +128,7 @@ def _confirmation(row: Row[Any], amounts: list[AmountLine]) -> Confirmation:
         return_due=row.return_due,
         exception_count=row.exception_count,
         second_requests=row.second_requests or 0,
+        warnings=list(row.warnings or ()),
     )
 
 

@@ -252,6 +252,7 @@ def _engagement(row: Row[Any]) -> Engagement:
         name=row.name, period_start=row.period_start, period_end=row.period_end,
         created_at=row.created_at, reference=row.reference,
         second_request_days=tuple(row.second_request_days or (1,)),
+        responder_overrides=tuple(row.responder_overrides or ()),
     )
 
 
@@ -275,6 +276,7 @@ class SqlAlchemyEngagementRepository:
                     name=e.name, reference=e.reference, period_start=e.period_start,
                     period_end=e.period_end, created_at=e.created_at,
                     second_request_days=list(e.second_request_days),
+                    responder_overrides=list(e.responder_overrides) or None,
                 )
             )
         except IntegrityError as err:

@@ -71,6 +71,7 @@ engagements = Table(
     Column("period_end", Date(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("second_request_days", JsonDocument, nullable=True),  # NULL: [1]
+    Column("responder_overrides", JsonDocument, nullable=True),
     # Serves both "a firm's engagements" and their cursor pagination.
     Index(None, "firm_org_id", "created_at", "id"),
 )
@@ -116,6 +117,7 @@ confirmations = Table(
     Column("return_due", Date(), nullable=True),
     Column("exception_count", Integer(), nullable=True),
     Column("second_requests", Integer(), nullable=True),
+    Column("warnings", JsonDocument, nullable=True),
     UniqueConstraint("firm_org_id", "idempotency_key"),
     UniqueConstraint("firm_org_id", "letter_number"),
     # Cursor pagination of a firm's confirmations, ordered by (created_at, id).

@@ -39,6 +39,7 @@ class CreateEngagement(Command):
     period_end: date
     reference: str | None = None
     second_request_days: tuple[int, ...] = (1,)
+    responder_overrides: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

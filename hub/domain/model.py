@@ -146,6 +146,12 @@ class Engagement:
     reference: str | None = None
     second_request_days: tuple[int, ...] = (1,)
     """When second requests (催函) go out: working days after a reply was due, one each."""
+    responder_overrides: tuple[dict[str, Any], ...] = ()
+    """Addresses the firm gives instead of a responder's registered one ({uscc, contact,
+    reason}); letters to such a responder carry a warning (CSA 1312: auditor's control)."""
+
+    def override_for(self, uscc: str) -> dict[str, Any] | None:
+        return next((o for o in self.responder_overrides if o.get("uscc") == uscc), None)
 
     def __post_init__(self) -> None:
         if self.period_end < self.period_start:
@@ -223,6 +229,7 @@ class Confirmation:
     return_due: date | None = None
     exception_count: int | None = None
     second_requests: int = 0
+    warnings: list[str] = field(default_factory=list)
     pending_events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod

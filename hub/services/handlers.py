@@ -26,7 +26,7 @@ from hub.domain.model import (
     Role,
     Status,
 )
-from hub.domain.responders import require_routable
+from hub.domain.responders import Responder, require_routable
 from hub.domain.uscc import validate_uscc
 from hub.ports import (
     SYSTEM_ACTOR,
@@ -160,6 +160,7 @@ async def create_engagement(
         name=cmd.name.strip(), period_start=cmd.period_start, period_end=cmd.period_end,
         created_at=now, reference=cmd.reference,
         second_request_days=tuple(cmd.second_request_days),
+        responder_overrides=tuple(cmd.responder_overrides),
     )
     await uow.engagements.add(engagement)
     uow.record(
@@ -242,9 +243,23 @@ async def submit_confirmation(
         scope=cmd.scope,
         parent_id=cmd.parent_id,
         amounts=list(cmd.amounts),
+        warnings=_address_warnings(engagement, entry),
     )
     await uow.confirmations.add(confirmation)
     return Submitted(confirmation, replayed=False)
+
+
+def _address_warnings(engagement: Engagement, entry: Responder) -> list[str]:
+    """A warning when the engagement gives another address for this responder than the
+    registered one: the letter may not be under the auditor's control (CSA 1312)."""
+    override = engagement.override_for(entry.uscc)
+    if override is None:
+        return []
+    contact = override.get("contact", {})
+    registered = ", ".join(filter(None, (c.email or c.phone for c in entry.contacts))) or "-"
+    given = contact.get("email") or contact.get("phone") or contact.get("address") or "-"
+    return [f"函证地址与登记地址不一致 / the engagement overrides the registered address of "
+            f"{entry.name}: {given} instead of {registered} ({override.get('reason', '')})"]
 
 
 async def cancel_confirmation(

@@ -174,3 +174,27 @@ async def test_the_same_uscc_cannot_be_registered_twice(hub: Hub) -> None:
         assert (await http.post("/api/v1/responders", json=entry)).status == 201
         again = await http.post("/api/v1/responders", json={**entry, "name": "别名"})
     assert again.status == 409 and (await again.json())["errors"][0]["field"] == "/uscc"
+
+
+async def test_an_engagement_that_overrides_a_registered_address_warns_on_its_letters(
+        firm: Firm) -> None:
+    hub = firm.hub
+    async with hub.client(firm.key) as http:
+        resp = await http.post("/api/v1/engagements", json={
+            "name": "地址变更项目",
+            "client": {"name": "北京堃喆昇科技有限公司", "uscc": new_uscc()},
+            "period_start": "2025-01-01", "period_end": "2025-12-31",
+            "responder_overrides": [{
+                "uscc": firm.bank[1], "reason": "客户提供的支行联系人",
+                "contact": {"name": "王经理", "email": "wang@client-said.example.com"}}],
+        })
+        assert resp.status == 201, await resp.text()
+        overridden = (await resp.json())["id"]
+        warned = await (await http.post("/api/v1/confirmations", json={
+            **firm.letter("bank_format1"), "engagement_id": overridden})).json()
+        plain = await (await http.post("/api/v1/confirmations",
+                                       json=firm.letter("bank_format1"))).json()
+    assert plain["warnings"] == []
+    assert len(warned["warnings"]) == 1
+    assert "函证地址与登记地址不一致" in warned["warnings"][0]
+    assert "wang@client-said.example.com" in warned["warnings"][0]
