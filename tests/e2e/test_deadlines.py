@@ -79,3 +79,19 @@ async def test_an_overdue_reply_gets_its_second_requests_once_each(
     assert c["overdue"] is True and c["second_requests"] == 2
     assert seen["second_requests"] == 2
     assert [h["event_type"] for h in history].count("letter.second_request") == 2
+
+
+async def test_a_return_after_three_working_days_is_taken_but_flagged_late(
+        hub: Hub, clock: FrozenClock) -> None:
+    firm, bank = await make_firm(hub), await Bank.register(hub)
+    item = await dispatched_letter(firm, bank)
+    async with bank.client() as http:
+        got = await (await http.post(f"/api/v1/inbox/{item['id']}/receipt", json={})).json()
+        return_due = date.fromisoformat(got["return_due"])
+        assert return_due == hub.container.calendar.add_working_days(DELIVERED.date(), 3)
+        clock.current = at(hub.container.calendar.add_working_days(return_due, 1))
+        resp = await http.post(f"/api/v1/inbox/{item['id']}/return", json={
+            "reason_code": "seal_mismatch", "reason": "预留印鉴不符"})
+        body = await resp.json()
+    assert resp.status == 200 and body["status"] == "returned" and body["late"] is True
+    assert "逾期退函" in body["status_reason"]
