@@ -48,7 +48,7 @@ class Runtime:
     ) -> None:
         s = self.c.settings
         if self.roles & {"relay", "worker"}:
-            await self.c.broker.connect()
+            await self._connect_broker()
         if "worker" in self.roles:
             from hub.messaging.consumer import Consumer
             from hub.services.workers import jobs_handler
@@ -93,6 +93,25 @@ class Runtime:
             log.info("api_listening", host=host or s.api_host, port=self.bound_port)
         log.info("hub_started", roles=sorted(self.roles), broker=_safe_url(s.broker_url),
                  database=_safe_url(s.database_url))
+
+    async def _connect_broker(self) -> None:
+        """Connect, waiting for a broker that is down at start-up (restarting, or not up yet)
+        for up to startup_wait_seconds, with backoff; then give up with its error."""
+        from hub.messaging.errors import BrokerError
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.c.settings.startup_wait_seconds
+        delay = 0.5
+        while True:
+            try:
+                await self.c.broker.connect()
+                return
+            except BrokerError as e:
+                if loop.time() + delay > deadline:
+                    raise
+                log.warning("broker_unavailable_at_start", error=str(e), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def _start_bank_api(self) -> None:
         """The bank API adapter's consumer: pushes letters to banks that take them."""

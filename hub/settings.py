@@ -60,6 +60,8 @@ class Settings:
     tsa_url: str = ""
     """An external RFC 3161 time-stamping authority for the letters' signatures; empty: the
     development PKI's own, in process."""
+    startup_wait_seconds: float = 120.0
+    """How long a starting relay or worker waits for a broker that is not up yet."""
     bank_push_secret: str = ""
     """The HMAC-SHA256 key signing letters pushed to banks (X-Hub-Signature), shared with
     them out of band; empty: a random key kept in <data_dir>/secrets/bank_push.key."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,9 +59,7 @@ class DevKeyring:
 
     async def _open(self) -> devpki.DevPki:
         if self._pki is None:
-            self._pki = await asyncio.to_thread(
-                devpki.init, self.directory, base_url=self.base_url
-            )
+            self._pki = await asyncio.to_thread(self._init)
         return self._pki
 
     async def _key_store(self, alias: str, subject: devpki.Subject | None = None) -> KeyStore:
@@ -67,14 +67,38 @@ class DevKeyring:
         async with self._lock:
             pki = await self._open()
             if alias not in self._ready:
-                if subject is not None and alias not in _leaves(pki):
-                    await asyncio.to_thread(devpki.issue, pki, subject)
+                if subject is not None and await asyncio.to_thread(self._issue, pki, subject):
                     self._store = None
                     log.info("dev_certificate_issued", alias=alias)
+                elif subject is not None:
+                    self._store = None  # another process may have issued it meanwhile
                 self._ready.add(alias)
             if self._store is None:
                 self._store = pki.key_store()
             return self._store
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Across processes (several workers share the PKI): one at a time makes or issues."""
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.directory.with_name(self.directory.name + ".lock"), "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def _init(self) -> devpki.DevPki:
+        with self._exclusive():
+            return devpki.init(self.directory, base_url=self.base_url)
+
+    def _issue(self, pki: devpki.DevPki, subject: devpki.Subject) -> bool:
+        """Issue `subject`'s certificate unless it exists; True if issued now. Blocking."""
+        with self._exclusive():
+            if subject.alias in _leaves(pki):
+                return False
+            devpki.issue(pki, subject)
+            return True
 
     async def key_for(self, org_id: str, org_name: str) -> tuple[KeyStore, str]:
         alias = f"org-{org_id}"
