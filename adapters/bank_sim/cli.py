@@ -78,6 +78,10 @@ def _configure_logging() -> None:
                     structlog.processors.TimeStamper(fmt="iso", utc=True),
                     structlog.processors.format_exc_info, renderer],
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # HUB_LOG_LEVEL, as the hub's own processes take it (info by default).
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(
+                os.environ.get("HUB_LOG_LEVEL", "info").upper(), logging.INFO)),
     )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s %(message)s")
