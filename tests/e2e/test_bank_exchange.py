@@ -17,7 +17,7 @@ from hub.seeding import admin_caller, operator_id, verified_responder
 from signing import Level, SignJob, sign_off_loop
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, make_firm, new_uscc, start_hub
-from tests.e2e.test_letters import RecordingLetterMaker, client_signer, wait_status
+from tests.e2e.test_letters import RecordingLetterMaker, submit_authorised, wait_status
 
 
 @pytest.fixture
@@ -84,13 +84,7 @@ async def dispatched_letter(firm: Firm, bank: Bank) -> dict[str, Any]:
     """A 格式一 letter to `bank`, authorised, made and dispatched; its inbox item."""
     letter = firm.letter("bank_format1", scope=unique("scope"))
     letter["letter"]["responder"]["uscc"] = bank.uscc
-    async with firm.hub.client(firm.key) as http:
-        resp = await http.post("/api/v1/confirmations", json=letter)
-        assert resp.status == 201, await resp.text()
-        cid = (await resp.json())["id"]
-    await wait_status(firm, cid, "awaiting_authorisation")
-    async with firm.hub.client(await client_signer(firm)) as http:
-        assert (await http.post(f"/api/v1/confirmations/{cid}/authorization")).status == 200
+    cid = (await submit_authorised(firm, letter))["id"]
     assert (await wait_status(firm, cid, "dispatched"))["status"] == "dispatched"
     async with bank.client() as http:
         item = await (await http.get(f"/api/v1/inbox/{cid}")).json()

@@ -15,7 +15,7 @@ from adapters.bank_sim.service import BANK
 from hub.seeding import verified_responder
 from tests.conftest import free_port, unique
 from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
-from tests.e2e.test_letters import client_signer, wait_status
+from tests.e2e.test_letters import submit_authorised, wait_status
 
 SECRET = "push-secret-for-tests"
 
@@ -66,14 +66,7 @@ async def pushed_letter(hub: Hub) -> tuple[Firm, str]:
     firm = await make_firm(hub, client=(customer.name, customer.uscc))
     letter = firm.letter("bank_format1", scope=unique("scope"))
     letter["letter"]["responder"]["uscc"] = "91110000MA00BK7Q0G"
-    async with hub.client(firm.key) as http:
-        resp = await http.post("/api/v1/confirmations", json=letter)
-        assert resp.status == 201, await resp.text()
-        cid = (await resp.json())["id"]
-    await wait_status(firm, cid, "awaiting_authorisation")
-    async with hub.client(await client_signer(firm)) as http:
-        assert (await http.post(f"/api/v1/confirmations/{cid}/authorization")).status == 200
-    return firm, cid
+    return firm, (await submit_authorised(firm, letter))["id"]
 
 
 async def test_a_pushed_letter_is_delivered_answered_and_verified(

@@ -65,6 +65,19 @@ async def client_signer(firm: Firm) -> str:
     return await firm.hub.key(engagement["client_org_id"], "client_signer")
 
 
+async def submit_authorised(firm: Firm, body: dict[str, Any]) -> dict[str, Any]:
+    """Submit `body` and authorise it as the audited entity; the submitted confirmation."""
+    async with firm.hub.client(firm.key) as http:
+        resp = await http.post("/api/v1/confirmations", json=body)
+        assert resp.status == 201, await resp.text()
+        submitted = dict(await resp.json())
+    await wait_status(firm, submitted["id"], "awaiting_authorisation")
+    async with firm.hub.client(await client_signer(firm)) as http:
+        resp = await http.post(f"/api/v1/confirmations/{submitted['id']}/authorization")
+        assert resp.status == 200, await resp.text()
+    return submitted
+
+
 async def test_the_audited_entity_authorises_and_the_signed_letter_is_made(
     hub: Hub, maker: RecordingLetterMaker
 ) -> None:

@@ -22,7 +22,7 @@ from adapters.bank_sim import (
 from hub.seeding import verified_responder
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, make_firm
-from tests.e2e.test_letters import client_signer, wait_status
+from tests.e2e.test_letters import submit_authorised, wait_status
 
 LetterChange = Callable[[dict[str, Any]], None]
 
@@ -64,13 +64,7 @@ async def answered(firm: Firm, letter_type: str, **letter_changes: Any) -> dict[
     body = firm.letter(letter_type, scope=unique("scope"))
     body["letter"]["responder"]["uscc"] = "91110000MA00BK7Q0G"
     body["letter"].update(letter_changes)
-    async with firm.hub.client(firm.key) as http:
-        resp = await http.post("/api/v1/confirmations", json=body)
-        assert resp.status == 201, await resp.text()
-        cid = (await resp.json())["id"]
-    await wait_status(firm, cid, "awaiting_authorisation")
-    async with firm.hub.client(await client_signer(firm)) as http:
-        assert (await http.post(f"/api/v1/confirmations/{cid}/authorization")).status == 200
+    cid = (await submit_authorised(firm, body))["id"]
     done = await wait_status(firm, cid, "verified", within=90)
     async with firm.hub.client(firm.key) as http:
         replies = await (await http.get(f"/api/v1/confirmations/{cid}/replies")).json()
@@ -135,25 +129,15 @@ async def test_a_returned_letter_is_corrected_and_sent_again_linked_to_the_first
                                      "account_number": "0200009999999999999"}
     bank = await start_bank(hub, tmp_path / "bank")
     try:
-        async with firm.hub.client(firm.key) as http:
-            cid = (await (await http.post("/api/v1/confirmations", json=body)).json())["id"]
-        await wait_status(firm, cid, "awaiting_authorisation")
-        async with firm.hub.client(await client_signer(firm)) as http:
-            await http.post(f"/api/v1/confirmations/{cid}/authorization")
+        cid = (await submit_authorised(firm, body))["id"]
         returned = await wait_status(firm, cid, "returned", within=60)
         assert returned["status"] == "returned"
         assert returned["status_reason"].startswith("[fee_account_invalid]")
 
         corrected = firm.letter("bank_format1", scope="all", parent_id=cid)
         corrected["letter"]["responder"]["uscc"] = "91110000MA00BK7Q0G"
-        async with firm.hub.client(firm.key) as http:  # the same business key, free again
-            resp = await http.post("/api/v1/confirmations", json=corrected)
-            assert resp.status == 201, await resp.text()
-            again = await resp.json()
+        again = await submit_authorised(firm, corrected)  # the same business key, free again
         assert again["parent_id"] == cid
-        async with firm.hub.client(await client_signer(firm)) as http:
-            await wait_status(firm, again["id"], "awaiting_authorisation")
-            await http.post(f"/api/v1/confirmations/{again['id']}/authorization")
         assert (await wait_status(firm, again["id"], "verified", within=90))["status"] == \
             "verified"
     finally:
