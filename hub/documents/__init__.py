@@ -1,4 +1,4 @@
-"""Confirmation letters and bank replies as PDF (fpdf2): standard layouts, packaged CJK font."""
+"""Confirmation letters, bank replies and reply workpapers as PDF (fpdf2), packaged CJK font."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hub.documents._render import (
     render,
 )
 from hub.documents._reply import layout_reply
+from hub.documents._workpaper import render_workpaper, render_workpaper_document
 from hub.domain.replies import binding_keywords, data_sha256
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "render_letter_document",
     "render_reply",
     "render_reply_document",
+    "render_workpaper",
+    "render_workpaper_document",
 ]
 
 

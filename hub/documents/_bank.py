@@ -22,6 +22,8 @@ from hub.documents._fields import Source, applicable, chinese_date, node, rows
 from hub.documents._layout import BODY, Column, Flow, line_height
 
 TITLE = "银行询证函"
+SUBTITLES = {"bank_format1": "格式一（由会计师事务所填列、银行核对）",
+             "bank_format2": "格式二（由银行填列）"}
 BLANK_ROWS = 2
 GROUP_KEEP = 5 * line_height(BODY)  # a group heading stays with the start of its first part
 REPLY_COLUMNS = (Column("事项", 0.8), Column("字段", 1.0), Column("本行记载", 1.6),
@@ -175,7 +177,7 @@ def _reply(flow: Flow, letter: c.Letter, *, bank_fills: bool) -> None:
 
 
 def build(flow: Flow, src: Source, client_name: str | None, *, bank_fills: bool) -> c.Letter:
-    subtitle = "格式二（由银行填列）" if bank_fills else "格式一（由会计师事务所填列、银行核对）"
+    subtitle = SUBTITLES["bank_format2" if bank_fills else "bank_format1"]
     letter = c.title_block(flow, src, TITLE, subtitle)
     _intro(flow, src, letter, bank_fills=bank_fills)
     _items(flow, src, bank_fills=bank_fills)

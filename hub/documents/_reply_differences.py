@@ -54,13 +54,15 @@ COLUMNS = (
 )
 
 
-def _item(src: Source, difference: Mapping[str, Any], at: str) -> tuple[Item | None, str]:
-    """The item a difference names ("deposits", or a guarantee part as "guarantees/by_bank_…"),
-    and its title as the letter heads it."""
+def item_of(src: Source, difference: Mapping[str, Any], at: str) -> tuple[Item | None, str]:
+    """The item a difference names ("deposits", or a guarantee part as "guarantees/by_bank_…"
+    or, as the book-value comparison names it, "guarantees_by_bank_…"), and its title as the
+    letter heads it."""
     key = difference.get("item")
     if key is None or key == "":
         return None, DASH
-    item = ITEMS_BY_KEY.get(str(key).replace(".", "/").split("/")[-1])
+    name = str(key).replace(".", "/").split("/")[-1].removeprefix("guarantees_")
+    item = ITEMS_BY_KEY.get(name)
     if item is None:
         return None, src.check(str(key), f"{at}/item")
     if item in (GUARANTEES_FOR_OTHERS, GUARANTEES_BY_BANK):
@@ -68,7 +70,7 @@ def _item(src: Source, difference: Mapping[str, Any], at: str) -> tuple[Item | N
     return item, item.heading
 
 
-def _field(item: Item | None, key: str) -> Field | None:
+def field_of(item: Item | None, key: str) -> Field | None:
     if item is None:
         return None
     return next((f for f in item.fields if f.key == key), None)
@@ -78,7 +80,7 @@ def field_title(src: Source, item: Item | None, key: Any, at: str) -> str:
     if key is None or key == "":
         return DASH
     extra = EXTRA_TITLES.get(item.key, {}) if item is not None else {}
-    found = _field(item, str(key))
+    found = field_of(item, str(key))
     title = extra.get(str(key)) or (found.header if found is not None else None)
     return title if title is not None else src.check(str(key), at)
 
@@ -109,17 +111,17 @@ def bank_row_text(src: Source, item: Item | None, row: Mapping[str, Any], at: st
         if row.get(key) is None or row.get(key) == "":
             continue
         title = field_title(src, item, key, f"{at}/{key}")
-        lines.append(f"{title}：{value_text(src, _field(item, key), row, key, at)}")
+        lines.append(f"{title}：{value_text(src, field_of(item, key), row, key, at)}")
     return "\n".join(lines) or DASH
 
 
 def _cells(src: Source, i: int, difference: Mapping[str, Any]) -> list[str]:
     at = f"/differences/{i}"
-    item, title = _item(src, difference, at)
+    item, title = item_of(src, difference, at)
     row = difference.get("row")
     row_text = str(row + 1) if isinstance(row, int) and not isinstance(row, bool) else DASH
     key = difference.get("field")
-    field = _field(item, str(key)) if key is not None else None
+    field = field_of(item, str(key)) if key is not None else None
     stated_missing, confirmed_missing = MISSING.get(str(difference.get("kind")), MISSING["value"])
     stated = value_text(src, field, difference, "stated", at)
     confirmed = value_text(src, field, difference, "confirmed", at)
