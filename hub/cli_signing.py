@@ -1,4 +1,4 @@
-"""`hub pki init` and `hub verify FILE.pdf`: the development PKI and signature checks."""
+"""`hub pki init` and `hub verify FILE.pdf|BUNDLE.zip`: the development PKI, signature checks."""
 
 from __future__ import annotations
 
@@ -44,8 +44,21 @@ def _certificates(path: Path) -> list[Any]:
     return out
 
 
+def _verify_bundle(path: Path, args: argparse.Namespace) -> int:
+    """Print the report of an evidence bundle; exit 0 only if it verifies."""
+    from hub.evidence import render_bundle_report, verify_bundle
+
+    if args.trust or args.dir:
+        print("error (--trust/--dir): an evidence bundle is checked against its own trust/*.pem; "
+              "compare the fingerprint in the report with the published one", file=sys.stderr)
+        return 2
+    report = asyncio.run(verify_bundle(path.read_bytes(), name=path.name))
+    print(render_bundle_report(report))
+    return 0 if report.ok else 1
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Print the validation report of a PDF; exit 0 only if every signature is valid."""
+    """Print the report of a PDF or an evidence bundle (.zip); exit 0 only if all is valid."""
     from signing import devpki, render_text, validate_pdf
 
     logging.getLogger("pyhanko").setLevel(logging.ERROR)  # its own tracebacks are noise here
@@ -53,6 +66,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not pdf.is_file():
         print(f"error (file): no such file {pdf}", file=sys.stderr)
         return 2
+    if pdf.suffix.lower() == ".zip":
+        return _verify_bundle(pdf, args)
     crls: list[bytes] = []
     if args.trust:
         roots = _certificates(Path(args.trust))
@@ -82,8 +97,9 @@ def add_commands(sub: Any) -> None:
     init.add_argument("--force", action="store_true", help="make everything anew")
     init.set_defaults(func=cmd_pki_init)
 
-    verify = sub.add_parser("verify", help="check the signatures of a PDF (exit 0 if all valid)")
-    verify.add_argument("file", help="the signed PDF")
+    verify = sub.add_parser("verify", help="check the signatures of a PDF, or an evidence "
+                                           "bundle (.zip) offline (exit 0 if all valid)")
+    verify.add_argument("file", help="the signed PDF, or an evidence bundle (.zip)")
     verify.add_argument("--trust", help="trust anchor: a certificate file (PEM/DER) or a folder")
     verify.add_argument("--dir", help="the development PKI to trust when --trust is not given")
     verify.add_argument("--offline", action="store_true",
