@@ -25,6 +25,7 @@ from hub.ports import (
     ReplyChecker,
     SystemClock,
     UnitOfWorkFactory,
+    WorkpaperMaker,
 )
 from hub.services.handlers import Deps
 from hub.services.messagebus import MessageBus
@@ -132,6 +133,7 @@ def build(
         letter_maker=letter_maker or _letter_maker(settings, keyring),
         certificate_reader=read_certificate,
         reply_checker=reply_checker or _reply_checker(keyring),
+        workpaper_maker=_workpaper_maker(settings, keyring),
     )
     return Container(
         settings=settings,
@@ -184,6 +186,18 @@ def _letter_maker(settings: Settings, keyring: Any) -> LetterMaker | None:
             f"not {settings.letter_signature_level!r}", field="letter_signature_level",
         ) from e
     return SignedLetterMaker(render, keyring, level=level, tsa_url=settings.tsa_url)
+
+
+def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker | None:
+    """Workpapers sealed with the development PKI's hub key (None without a keyring)."""
+    if keyring is None:
+        return None
+    from adapters.pdf_letters.workpapers import SealedWorkpaperMaker
+    from hub.documents import render_workpaper
+    from signing import Level
+
+    return SealedWorkpaperMaker(render_workpaper, keyring,
+                                level=Level(settings.letter_signature_level))
 
 
 def _reply_checker(keyring: Any) -> ReplyChecker | None:

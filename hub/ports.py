@@ -274,6 +274,23 @@ class ReplyChecker(Protocol):
     async def check(self, pdf: bytes) -> ReplyCheck: ...
 
 
+@dataclass(frozen=True)
+class WorkpaperInput:
+    """What a verified confirmation's workpaper and evidence bundle are made of."""
+
+    facts: dict[str, Any]  # engagement, firm, confirmation, responder, reply, exceptions, history
+    letter_pdf: bytes
+    reply_pdf: bytes
+    reply_data: dict[str, Any] | None
+
+
+class WorkpaperMaker(Protocol):
+    """Validates the letter and the reply, renders the workpaper (回函底稿), seals it with the
+    hub's certificate, and packs the evidence bundle: (workpaper PDF, evidence ZIP)."""
+
+    async def make(self, source: WorkpaperInput) -> tuple[bytes, bytes]: ...
+
+
 class LetterMaker(Protocol):
     """Renders a confirmation's letter and signs it: the audited entity's authorisation
     signature first, then the firm's, each as an incremental update keeping the other valid."""

@@ -108,6 +108,10 @@ class DevKeyring:
     async def tsa(self) -> LocalTsa:
         return LocalTsa(await self._key_store("tsa"), "tsa")
 
+    async def hub_seal(self) -> tuple[KeyStore, str]:
+        """The hub's own sealing key (workpapers, portal replies)."""
+        return await self._key_store("hub"), "hub"
+
     async def crls(self) -> tuple[bytes, ...]:
         pki = await self.pki()
         return await asyncio.to_thread(pki.crls)

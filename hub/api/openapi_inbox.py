@@ -102,6 +102,26 @@ def paths() -> dict[str, Any]:
                     **_errors("401", "404")},
             },
         },
+        "/api/v1/confirmations/{id}/workpaper.pdf": {
+            "get": {
+                "operationId": "getWorkpaperPdf", "tags": ["confirmations"],
+                "summary": "The workpaper (回函底稿) sealed by the hub, once verified",
+                "parameters": [_param("ConfirmationId")],
+                "responses": {"200": {"description": "The sealed workpaper.", "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                    **_errors("401", "404")},
+            },
+        },
+        "/api/v1/confirmations/{id}/evidence.zip": {
+            "get": {
+                "operationId": "getEvidenceZip", "tags": ["confirmations"],
+                "summary": "The evidence bundle; `hub verify evidence.zip` checks it offline",
+                "parameters": [_param("ConfirmationId")],
+                "responses": {"200": {"description": "A ZIP with manifest.json.", "content": {
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+                    **_errors("401", "404")},
+            },
+        },
         "/api/v1/confirmations/{id}/replies": {
             "get": {
                 "operationId": "getConfirmationReplies", "tags": ["confirmations"],

@@ -246,6 +246,24 @@ async def confirmation_replies(request: web.Request) -> web.Response:
                           "exceptions": [rep.reply_exception(e) for e in exceptions]})
 
 
+@routes.get("/api/v1/confirmations/{id}/workpaper.pdf")
+async def workpaper_pdf(request: web.Request) -> web.Response:
+    """The workpaper (回函底稿) sealed by the hub, once the confirmation is verified."""
+    cid = request.match_info["id"]
+    pdf = await _deps(request).queries.document(_caller(request), cid, "workpaper")
+    return web.Response(body=pdf, content_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="workpaper-{cid}.pdf"'})
+
+
+@routes.get("/api/v1/confirmations/{id}/evidence.zip")
+async def evidence_zip(request: web.Request) -> web.Response:
+    """The evidence bundle: letter, reply, workpaper, reports, chains, CRLs, manifest."""
+    cid = request.match_info["id"]
+    data = await _deps(request).queries.document(_caller(request), cid, "evidence")
+    return web.Response(body=data, content_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="evidence-{cid}.zip"'})
+
+
 @routes.get("/api/v1/confirmations/{id}/reply.pdf")
 async def reply_pdf(request: web.Request) -> web.Response:
     pdf = await _deps(request).queries.reply_pdf(_caller(request), request.match_info["id"])

@@ -198,3 +198,10 @@ class SendSecondRequests(Command):
     """Sent by the scheduler: second requests (催函) for replies overdue by the schedule."""
 
     limit: int = 500
+
+
+@dataclass(frozen=True)
+class MakeWorkpaper(Command):
+    """Sent by the jobs worker when a confirmation is verified: workpaper and evidence."""
+
+    confirmation_id: str

@@ -137,6 +137,7 @@ JOBS_BINDINGS: tuple[str, ...] = (
     "confirmation.submitted",
     "confirmation.status.authorised",
     "confirmation.status.letter_ready",
+    "confirmation.status.verified",
     "reply.received",
 )
 

@@ -37,6 +37,7 @@ from hub.ports import (
     LetterMaker,
     ReplyChecker,
     UnitOfWork,
+    WorkpaperMaker,
 )
 from hub.services import apikeys
 
@@ -54,6 +55,7 @@ class Deps:
     letter_maker: LetterMaker | None = None
     certificate_reader: CertificateReader | None = None
     reply_checker: ReplyChecker | None = None
+    workpaper_maker: WorkpaperMaker | None = None
 
 
 @dataclass(frozen=True)

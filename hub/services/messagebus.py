@@ -7,11 +7,11 @@ from typing import Any
 from hub.domain import commands
 from hub.domain.errors import DuplicateIdempotencyKey
 from hub.ports import UnitOfWork, UnitOfWorkFactory
-from hub.services import exchange, handlers, letters, registry
+from hub.services import exchange, handlers, letters, registry, workpapers
 from hub.services.handlers import Deps
 
 HANDLERS = {**handlers.HANDLERS, **letters.HANDLERS, **registry.HANDLERS,
-            **exchange.HANDLERS}
+            **exchange.HANDLERS, **workpapers.HANDLERS}
 
 
 class MessageBus:

@@ -28,6 +28,8 @@ def jobs_handler(bus: MessageBus) -> JobHandler:
                 return commands.MakeLetter(confirmation_id=data["confirmation_id"])
             if data.get("to_status") == "letter_ready":
                 return commands.DispatchLetter(confirmation_id=data["confirmation_id"])
+            if data.get("to_status") == "verified":
+                return commands.MakeWorkpaper(confirmation_id=data["confirmation_id"])
         if envelope.type == "reply.received":
             return commands.CheckReply(reply_id=data["reply_id"])
         return None

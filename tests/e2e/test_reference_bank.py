@@ -3,6 +3,7 @@ books end verified with no exception; differences seeded in its ledger come back
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from collections.abc import Callable
@@ -142,3 +143,33 @@ async def test_a_returned_letter_is_corrected_and_sent_again_linked_to_the_first
             "verified"
     finally:
         await bank.cleanup()
+
+
+async def test_a_verified_letter_gets_a_sealed_workpaper_and_a_verifiable_bundle(
+        hub: Hub, customer_firm: Firm, tmp_path: Path) -> None:
+    from hub.evidence import verify_bundle
+    from signing import devpki, validate_pdf
+
+    bank = await start_bank(hub, tmp_path / "bank", seeded)
+    try:
+        done = await answered(customer_firm, "bank_format1")
+    finally:
+        await bank.cleanup()
+    async with customer_firm.hub.client(customer_firm.key) as http:
+        for _ in range(300):
+            resp = await http.get(f"/api/v1/confirmations/{done['id']}/workpaper.pdf")
+            if resp.status == 200:
+                break
+            await asyncio.sleep(0.1)
+        workpaper = await resp.read()
+        bundle = await (await http.get(
+            f"/api/v1/confirmations/{done['id']}/evidence.zip")).read()
+    pki = devpki.load(Path(hub.container.settings.data_dir) / "pki")
+    report = await validate_pdf(workpaper, trust_roots=pki.trust_roots(),
+                                allow_fetching=False, crls=pki.crls())
+    assert report.ok and [s.field_name for s in report.signatures] == ["HubSeal"]
+    assert "电子函证中心" in report.signatures[0].signer
+    checked = await verify_bundle(bundle)
+    assert checked.ok, checked.problems
+    names = {f.name for f in checked.files}
+    assert {"letter.pdf", "reply.pdf", "workpaper.pdf", "reply.json"} <= names

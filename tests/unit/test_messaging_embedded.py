@@ -80,7 +80,7 @@ def test_default_topology_has_the_queues_of_the_design() -> None:
     }
     assert t.work_queue("hub.jobs").bindings == (
         "confirmation.submitted", "confirmation.status.authorised",
-        "confirmation.status.letter_ready", "reply.received")
+        "confirmation.status.letter_ready", "confirmation.status.verified", "reply.received")
     extended = t.with_bindings("adapter.portal", "letter.dispatched.portal")
     assert extended.work_queue("adapter.portal").bindings == ("letter.dispatched.portal",)
     assert t.work_queue("adapter.portal").bindings == ()

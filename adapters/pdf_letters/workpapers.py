@@ -1,0 +1,97 @@
+"""Makes the workpaper (hub.ports.WorkpaperMaker): validate, render, seal, pack the evidence."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import datetime
+from typing import Any
+
+from asn1crypto import pem
+
+from adapters.pdf_letters.maker import DevKeyring
+from hub.ports import WorkpaperInput
+from signing import (
+    Level,
+    SignatureKind,
+    SignJob,
+    ValidationReport,
+    render_text,
+    sign_off_loop,
+    validate_off_loop,
+)
+
+HUB_FIELD = "HubSeal"
+
+Render = Callable[[dict[str, Any]], bytes]
+"""(workpaper facts) -> the unsealed workpaper PDF; CPU-bound."""
+
+
+def _signatures(document: str, report: ValidationReport) -> list[dict[str, Any]]:
+    return [{
+        "document": document, "field_name": s.field_name, "signer": s.signer,
+        "certificate_sha256": s.certificate_sha256,
+        "signing_time": s.signing_time.isoformat() if s.signing_time else None,
+        "timestamp": s.timestamp.time.isoformat() if s.timestamp else None,
+        "valid": s.valid, "trusted": s.trusted, "intact": s.intact,
+        "pades_level": s.pades_level.value if s.pades_level else None,
+        "problems": [p.message for p in s.problems],
+    } for s in report.signatures if s.kind is SignatureKind.SIGNATURE]
+
+
+class SealedWorkpaperMaker:
+    """Validates the signed letter and reply against the development PKI, renders the
+    workpaper with those findings, seals it with the hub's key (time-stamped), and builds the
+    evidence bundle: the documents, the reports, the chain, the CRLs and the trust anchor."""
+
+    def __init__(self, render: Render, keyring: DevKeyring, *, level: Level = Level.B_LT,
+                 at: Callable[[], datetime] | None = None,
+                 executor: Executor | None = None) -> None:
+        self._render = render
+        self._keys = keyring
+        self._level = level
+        self._at = at
+        self._executor = executor
+
+    async def make(self, source: WorkpaperInput) -> tuple[bytes, bytes]:
+        from hub.evidence import build_bundle
+
+        pki = await self._keys.pki()
+        roots, crls = list(pki.trust_roots()), list(await self._keys.crls())
+        at = self._at() if self._at is not None else None
+        reports = {}
+        for name, pdf in (("letter", source.letter_pdf), ("reply", source.reply_pdf)):
+            reports[name] = await validate_off_loop(pdf, self._executor, trust_roots=roots,
+                                                    crls=crls, allow_fetching=False, at=at)
+        facts = {**source.facts,
+                 "signatures": _signatures("letter", reports["letter"])
+                 + _signatures("reply", reports["reply"])}
+        loop = asyncio.get_running_loop()
+        unsealed = await loop.run_in_executor(self._executor, self._render, facts)
+        store, alias = await self._keys.hub_seal()
+        job = SignJob(store=store, alias=alias, level=self._level, tsa=await self._keys.tsa(),
+                      field_name=HUB_FIELD, reason="电子函证中心回函底稿 / hub workpaper seal",
+                      crls=tuple(crls), allow_fetching=False)
+        workpaper = await sign_off_loop(unsealed, job, self._executor)
+        chain = [await store.certificate(alias), *await store.chain(alias)]
+        files: dict[str, bytes] = {
+            "letter.pdf": source.letter_pdf,
+            "reply.pdf": source.reply_pdf,
+            "workpaper.pdf": workpaper,
+            "validation/letter.txt": render_text(reports["letter"]).encode("utf-8"),
+            "validation/reply.txt": render_text(reports["reply"]).encode("utf-8"),
+            "certificates/hub.pem": b"".join(pem.armor("CERTIFICATE", c.dump()) for c in chain),
+            "trust/root.pem": b"".join(pem.armor("CERTIFICATE", r.dump()) for r in roots),
+        }
+        for i, crl in enumerate(crls):
+            files[f"revocation/ca-{i + 1}.crl"] = crl
+        if source.reply_data is not None:
+            files["reply.json"] = json.dumps(source.reply_data, ensure_ascii=False,
+                                             indent=1).encode("utf-8")
+        confirmation = source.facts.get("confirmation", {})
+        metadata = {"confirmation_id": confirmation.get("id"),
+                    "letter_number": confirmation.get("letter_number"),
+                    "letter_sha256": confirmation.get("letter_sha256")}
+        return workpaper, await build_bundle(files, metadata=metadata)
