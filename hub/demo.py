@@ -160,13 +160,20 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
             replies = await _save(http, rows, folder, "reply.pdf", "回函-")
             exceptions = {r["id"]: (await (await http.get(
                 f"/api/v1/confirmations/{r['id']}/replies")).json())["exceptions"] for r in rows}
+            await _wait_for_documents(http, bank_ids, "evidence.zip")
+            bundles = await _save(http, rows, folder, "evidence.zip", "证据包-")
+            await _save(http, rows, folder, "workpaper.pdf", "底稿-")
         checks = await _check_signatures(settings, saved)
         reply_checks = await _check_signatures(settings, replies)
+        bundle_checks = await _check_bundles(bundles)
         _print(base, engagement_id, rows, checks, reply_checks, exceptions)
         report = await verify_chain(container.engine)
         print(f"\nsigned letters and replies: {folder}")
         print(f"check one: hub verify {next(iter(replies.values()), '<file>')}"
               f" --dir {settings.data_dir / 'pki'}")
+        print(f"evidence bundles (workpaper, letter, reply, reports, chains, manifest): "
+              f"{sum(bundle_checks.values())} of {len(bundle_checks)} verify offline; "
+              f"hub verify {next(iter(bundles.values()), '<file>')}")
         print(f"event log: {report.entries} entries, hash chain "
               f"{'intact' if report.ok else 'BROKEN at ' + str(report.first_bad_seq)}")
         print(f"database: {settings.database_url}")
@@ -176,7 +183,8 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
               and [r["exception_count"] for r in bank_rows] == [1, 1, 0]
               and all(v.startswith("2 valid") for v in checks.values())
               and len(checks) == len(rows) and len(reply_checks) == len(bank_rows)
-              and all(v.startswith("1 valid") for v in reply_checks.values()))
+              and all(v.startswith("1 valid") for v in reply_checks.values())
+              and len(bundle_checks) == len(bank_rows) and all(bundle_checks.values()))
         if not once:
             print("\nserving; Ctrl-C to stop")
             await _forever()
@@ -185,6 +193,26 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
         if bank_runner is not None:
             await bank_runner.cleanup()
         await runtime.stop()
+
+
+async def _wait_for_documents(http: aiohttp.ClientSession, ids: list[str], document: str,
+                              within: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    for cid in ids:
+        while loop.time() < deadline:
+            async with http.get(f"/api/v1/confirmations/{cid}/{document}") as resp:
+                if resp.status == 200:
+                    break
+            await asyncio.sleep(0.2)
+
+
+async def _check_bundles(saved: dict[str, Path]) -> dict[str, bool]:
+    """Each saved evidence bundle, checked offline (its own trust anchor and CRLs)."""
+    from hub.evidence import verify_bundle
+
+    return {cid: (await verify_bundle(await asyncio.to_thread(path.read_bytes))).ok
+            for cid, path in saved.items()}
 
 
 def _print(base: str, engagement_id: str, rows: list[dict[str, Any]], checks: dict[str, str],
@@ -235,7 +263,7 @@ async def _save(
             if resp.status == 404:
                 continue
             resp.raise_for_status()
-            path = folder / f"{prefix}{r['letter_number']}.pdf"
+            path = folder / f"{prefix}{r['letter_number']}{Path(document).suffix}"
             await asyncio.to_thread(path.write_bytes, await resp.read())
             saved[r["id"]] = path
     return saved

@@ -27,8 +27,10 @@ def test_demo_answers_the_bank_letters_with_the_seeded_difference_and_exits_0(
     assert all(rows[t][2] == "dispatched" for t in ("company_receivable", "company_payable"))
     assert done.stdout.count("balance: 账面 136852.40 / 回函 136800.00 (差额 -52.40)") == 2
     assert "hash chain intact" in done.stdout
+    assert "3 of 3 verify offline" in done.stdout  # the evidence bundles
     letters = sorted((tmp_path / "demo").rglob("DEMO-*.pdf"))
     replies = sorted((tmp_path / "demo").rglob("回函-DEMO-*.pdf"))
     assert len(letters) == 5 and len(replies) == 3
+    assert len(sorted((tmp_path / "demo").rglob("底稿-DEMO-*.pdf"))) == 3
     assert all(p.read_bytes().startswith(b"%PDF") for p in letters + replies)
     assert "Traceback" not in done.stderr
