@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,3 +65,28 @@ def pdf_text(pdftotext_bin: str, tmp_path) -> Extract:
 def squash(text: str) -> str:
     """Text without any whitespace: table cells and wrapped lines read as one string."""
     return "".join(text.split())
+
+
+def page_count(pdf: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return int(PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"])
+
+
+def seal_page_words(done: Any, role: str, pdftotext_bin: str, path: Path
+                    ) -> tuple[list[tuple[str, ...]], tuple[float, float, float, float]]:
+    """Check `role`'s seal box lies on the last page with room for a seal; return the words
+    of that page as pdftotext places them, and the box as (left, top, right, bottom) measured
+    from the top of the page, as pdftotext measures."""
+    spot = done.signature_boxes[role]
+    assert spot.page == done.pages - 1 == page_count(done.pdf) - 1
+    x1, y1, x2, y2 = spot.box
+    assert 0 <= x1 < x2 <= 595.28 and 0 <= y1 < y2 <= 841.89
+    assert x2 - x1 >= 150 and y2 - y1 >= 60
+    path.write_bytes(done.pdf)
+    html = subprocess.run([pdftotext_bin, "-bbox", str(path), "-"], capture_output=True,
+                          check=True).stdout.decode()
+    last = html.split("<page ")[1:][spot.page]
+    words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                       r"([^<]*)<", last)
+    return words, (x1, 841.89 - y2, x2, 841.89 - y1)

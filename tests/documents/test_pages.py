@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 
-from pyhanko.pdf_utils.reader import PdfFileReader
-
 from tests.documents import letters
-from tests.documents.conftest import squash
+from tests.documents.conftest import page_count, squash
 
 # The header row as `pdftotext -raw` reads it: cell after cell, in drawing order.
 DEPOSIT_HEADER = ("账户名称银行账号币种利率账户类型账户余额"
                   "是否属于资金归集（资金池或其他资金管理）账户起始日期终止日期"
                   "是否存在冻结、担保或其他使用限制（如是，请注明相关情形）备注")
-
-
-def page_count(pdf: bytes) -> int:
-    return int(PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"])
 
 
 def test_sixty_deposits_run_over_pages_each_numbered_and_headed(render, pdf_text):

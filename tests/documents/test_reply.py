@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
 import re
-import subprocess
 from typing import Any
 
 import pytest
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from hub.documents import (
     RenderError,
@@ -20,7 +17,7 @@ from hub.documents import (
     render_reply_document,
 )
 from tests.documents import letters
-from tests.documents.conftest import CLIENT, CREATED, squash
+from tests.documents.conftest import CLIENT, CREATED, page_count, seal_page_words, squash
 from tests.documents.test_fonts import content_streams
 
 AGREED = "经本行核对，贵单位询证函所列信息与本行记录相符。"
@@ -95,10 +92,6 @@ def with_differences() -> dict[str, Any]:
 
 def rendered(answer: dict[str, Any]) -> Any:
     return render_reply_document(answer, customer_name=CLIENT, created_at=CREATED)
-
-
-def page_count(pdf: bytes) -> int:
-    return int(PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"])
 
 
 @pytest.mark.parametrize("answer", [reply("bank_format1"), with_differences(),
@@ -246,19 +239,8 @@ def test_customer_name_letter_type_and_conclusion_errors():
 def test_the_bank_seal_box_is_empty_and_inside_the_last_page(answer, pdftotext_bin, tmp_path):
     done = rendered(answer)
     assert set(done.signature_boxes) == {"responder"}
-    spot = done.signature_boxes["responder"]
-    assert spot.page == done.pages - 1 == page_count(done.pdf) - 1
-    x1, y1, x2, y2 = spot.box
-    assert 0 <= x1 < x2 <= 595.28 and 0 <= y1 < y2 <= 841.89
-    assert x2 - x1 >= 150 and y2 - y1 >= 60
-    source = tmp_path / "reply.pdf"
-    source.write_bytes(done.pdf)
-    html = subprocess.run([pdftotext_bin, "-bbox", str(source), "-"], capture_output=True,
-                          check=True).stdout.decode()
-    last = html.split("<page ")[1:][spot.page]
-    top, bottom = 841.89 - y2, 841.89 - y1  # pdftotext measures from the top
-    words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                       r"([^<]*)<", last)
+    words, (x1, top, x2, bottom) = seal_page_words(done, "responder", pdftotext_bin,
+                                                   tmp_path / "reply.pdf")
     label = [w for w in words if "银行签章" in w[4]]
     assert label and float(label[0][3]) <= top + 1, "the 银行签章 label is not above the box"
     for *corners, word in words:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
 import re
-import subprocess
 from typing import Any
 
 import pytest
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from hub.documents import (
     UnknownLetterType,
@@ -21,7 +18,7 @@ from hub.documents import (
 from hub.domain.model import Status
 from hub.domain.responders import Channel
 from tests.documents import letters
-from tests.documents.conftest import CLIENT, CREATED, squash
+from tests.documents.conftest import CLIENT, CREATED, page_count, seal_page_words, squash
 from tests.documents.test_fonts import content_streams
 
 
@@ -127,10 +124,6 @@ def workpaper(**changes: Any) -> dict[str, Any]:
 
 def rendered(paper: dict[str, Any]) -> Any:
     return render_workpaper_document(paper, created_at=CREATED)
-
-
-def page_count(pdf: bytes) -> int:
-    return int(PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"])
 
 
 def test_the_header_states_engagement_letter_responder_dates_and_both_digests(pdf_text):
@@ -304,19 +297,8 @@ def test_text_is_never_smaller_than_wuhao_nor_coloured():
 def test_the_hub_seal_box_is_empty_and_inside_the_last_page(entries, pdftotext_bin, tmp_path):
     done = rendered(workpaper(history=[history_entry(i) for i in range(entries)]))
     assert set(done.signature_boxes) == {"hub"}
-    spot = done.signature_boxes["hub"]
-    assert spot.page == done.pages - 1 == page_count(done.pdf) - 1
-    x1, y1, x2, y2 = spot.box
-    assert 0 <= x1 < x2 <= 595.28 and 0 <= y1 < y2 <= 841.89
-    assert x2 - x1 >= 150 and y2 - y1 >= 60
-    source = tmp_path / "workpaper.pdf"
-    source.write_bytes(done.pdf)
-    html = subprocess.run([pdftotext_bin, "-bbox", str(source), "-"], capture_output=True,
-                          check=True).stdout.decode()
-    last = html.split("<page ")[1:][spot.page]
-    top, bottom = 841.89 - y2, 841.89 - y1  # pdftotext measures from the top
-    words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                       r"([^<]*)<", last)
+    words, (x1, top, x2, bottom) = seal_page_words(done, "hub", pdftotext_bin,
+                                                   tmp_path / "workpaper.pdf")
     closing = [w for w in words if "证书加盖电子印章" in w[4]]
     assert closing, "the closing line is not on the seal's page"
     label = [w for w in words if "电子函证中心电子印章" in w[4]]
