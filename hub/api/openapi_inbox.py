@@ -102,6 +102,22 @@ def paths() -> dict[str, Any]:
                     **_errors("401", "404")},
             },
         },
+        "/api/v1/workpapers": {
+            "get": {
+                "operationId": "listWorkpapers", "tags": ["confirmations"],
+                "summary": "Workpapers made since a position (pull, for audit software "
+                           "without webhooks)",
+                "description": "Oldest first; pass `next_since` back as `since` to get what "
+                               "came after (an empty page keeps it). Only the caller's firm.",
+                "parameters": [
+                    {"name": "since", "in": "query", "required": False,
+                     "schema": {"type": "string", "pattern": "^[0-9]{1,18}$", "default": "0"}},
+                    _param("Limit"),
+                ],
+                "responses": {**_ok("One page of workpapers.", "workpaper_list"),
+                              **_errors("401", "403", "422")},
+            },
+        },
         "/api/v1/confirmations/{id}/workpaper.pdf": {
             "get": {
                 "operationId": "getWorkpaperPdf", "tags": ["confirmations"],

@@ -264,6 +264,22 @@ async def evidence_zip(request: web.Request) -> web.Response:
         "Content-Disposition": f'attachment; filename="evidence-{cid}.zip"'})
 
 
+@routes.get("/api/v1/workpapers")
+async def workpapers(request: web.Request) -> web.Response:
+    """For audit software that cannot take webhooks: workpapers after `since`, oldest first."""
+    raw = request.query.get("since", "0")
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationFailed("since is the next_since of the previous page", field="since")
+    found = await _deps(request).queries.workpapers(_caller(request), int(raw), _limit(request))
+    items = [{"confirmation_id": d.confirmation_id, **facts, "sha256": d.sha256,
+              "size": d.size, "created_at": d.created_at.isoformat(),
+              "workpaper": f"/api/v1/confirmations/{d.confirmation_id}/workpaper.pdf",
+              "evidence": f"/api/v1/confirmations/{d.confirmation_id}/evidence.zip"}
+             for _, d, facts in found]
+    since = str(found[-1][0]) if found else raw
+    return json_response({"items": items, "next_since": since})
+
+
 @routes.get("/api/v1/confirmations/{id}/reply.pdf")
 async def reply_pdf(request: web.Request) -> web.Response:
     pdf = await _deps(request).queries.reply_pdf(_caller(request), request.match_info["id"])

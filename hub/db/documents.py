@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.db._support import unique_violation
 from hub.db.repositories import Session
-from hub.db.tables import documents
+from hub.db.tables import confirmations, documents
 from hub.domain.errors import Conflict
 from hub.domain.model import Document
 
@@ -47,3 +47,22 @@ class SqlAlchemyDocumentRepository:
             confirmation_id=row.confirmation_id, kind=row.kind, sha256=row.sha256,
             size=row.size, media_type=row.media_type, created_at=row.created_at,
         )
+
+    async def workpapers_after(self, firm_org_id: str, after: int, limit: int
+                               ) -> list[tuple[int, Document, dict[str, Any]]]:
+        """A firm's workpapers made after position `after`, oldest first: (position, the
+        workpaper, facts of its confirmation)."""
+        c = confirmations
+        rows = await self._s.conn.execute(
+            select(documents, c.c.letter_number, c.c.engagement_id, c.c.status,
+                   c.c.exception_count, c.c.letter_type)
+            .join(c, c.c.id == documents.c.confirmation_id)
+            .where(documents.c.kind == "workpaper", c.c.firm_org_id == firm_org_id,
+                   documents.c.id > after)
+            .order_by(documents.c.id).limit(limit))
+        return [(int(r.id), Document(
+            confirmation_id=r.confirmation_id, kind=r.kind, sha256=r.sha256, size=r.size,
+            media_type=r.media_type, created_at=r.created_at), {
+            "letter_number": r.letter_number, "engagement_id": r.engagement_id,
+            "status": r.status, "exception_count": r.exception_count,
+            "letter_type": r.letter_type}) for r in rows]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from hub.domain.errors import Forbidden, NotFound, Unauthenticated
-from hub.domain.model import Caller, Confirmation, Engagement, Role
+from hub.domain.model import Caller, Confirmation, Document, Engagement, Role
 from hub.domain.replies import Reply, ReplyException, ReplyStatus
 from hub.domain.responders import Responder, ResponderStatus
 from hub.ports import (
@@ -178,6 +179,14 @@ class Queries:
             raise NotFound("no reply has come for this confirmation yet")
         accepted = [r for r in found if r.status is ReplyStatus.ACCEPTED]
         return await self.blobs.get((accepted or found)[-1].sha256)
+
+    async def workpapers(self, caller: Caller, after: int, limit: int
+                         ) -> list[tuple[int, Document, dict[str, Any]]]:
+        """The caller's firm's workpapers made after position `after` (the pull feed)."""
+        if not caller.is_firm:
+            raise Forbidden("the workpaper feed is for firm keys")
+        async with self.uow_factory() as uow:
+            return await uow.documents.workpapers_after(caller.org_id, after, limit)
 
 
 def _require_bank(caller: Caller) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -173,3 +174,18 @@ async def test_a_verified_letter_gets_a_sealed_workpaper_and_a_verifiable_bundle
     assert checked.ok, checked.problems
     names = {f.name for f in checked.files}
     assert {"letter.pdf", "reply.pdf", "workpaper.pdf", "reply.json"} <= names
+
+    # audit software that pulls: the workpaper once, then nothing new
+    async with customer_firm.hub.client(customer_firm.key) as http:
+        page = await (await http.get("/api/v1/workpapers")).json()
+        later = await (await http.get("/api/v1/workpapers",
+                                      params={"since": page["next_since"]})).json()
+        bad = await http.get("/api/v1/workpapers", params={"since": "-1"})
+    assert [(i["confirmation_id"], i["exception_count"]) for i in page["items"]] == [
+        (done["id"], 3)]
+    assert page["items"][0]["sha256"] == hashlib.sha256(workpaper).hexdigest()
+    assert later == {"items": [], "next_since": page["next_since"]}
+    assert bad.status == 422
+    other = await make_firm(hub)  # another firm sees none of it
+    async with hub.client(other.key) as http:
+        assert (await (await http.get("/api/v1/workpapers")).json())["items"] == []
