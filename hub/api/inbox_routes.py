@@ -9,26 +9,19 @@ from aiohttp import BodyPartReader, web
 import schemas
 from hub.api import representations as rep
 from hub.api.bodies import read_json
-from hub.api.deps import CALLER, DEPS, ApiDeps
 from hub.api.jsonresponse import json_response
+from hub.api.params import caller_of, deps_of, limit_of
 from hub.api.problems import BodyTooLarge, UnsupportedMediaType
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
-from hub.domain.model import Caller, Status
+from hub.domain.model import Status
 from hub.ports import ConfirmationFilter
 from hub.services.exchange import MAX_REPLY_BYTES
 
 routes = web.RouteTableDef()
 WAITING = (Status.DISPATCHED, Status.DELIVERED)
-MAX_LIMIT = 200
 
 
-def _deps(request: web.Request) -> ApiDeps:
-    return request.app[DEPS]
-
-
-def _caller(request: web.Request) -> Caller:
-    return request[CALLER]
 
 
 @routes.get("/api/v1/inbox")
@@ -36,49 +29,46 @@ async def inbox(request: web.Request) -> web.Response:
     which = request.query.get("status", "waiting")
     if which not in ("waiting", "all"):
         raise ValidationFailed("status is waiting or all", field="status")
-    raw_limit = request.query.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
     flt = ConfirmationFilter(statuses=WAITING if which == "waiting" else None,
-                             limit=int(raw_limit), cursor=request.query.get("cursor"))
-    page, clients = await _deps(request).queries.inbox(_caller(request), flt)
+                             limit=limit_of(request), cursor=request.query.get("cursor"))
+    page, clients = await deps_of(request).queries.inbox(caller_of(request), flt)
     return json_response({"items": [rep.inbox_item(c, clients[c.client_org_id])
                                     for c in page.items], "next_cursor": page.next_cursor})
 
 
 @routes.get("/api/v1/inbox/{id}")
 async def inbox_item(request: web.Request) -> web.Response:
-    c, client = await _deps(request).queries.inbox_item(_caller(request),
+    c, client = await deps_of(request).queries.inbox_item(caller_of(request),
                                                         request.match_info["id"])
     return json_response(rep.inbox_item(c, client))
 
 
 @routes.get("/api/v1/inbox/{id}/letter.pdf")
 async def inbox_letter(request: web.Request) -> web.Response:
-    pdf = await _deps(request).queries.inbox_letter(_caller(request), request.match_info["id"])
+    pdf = await deps_of(request).queries.inbox_letter(caller_of(request), request.match_info["id"])
     return web.Response(body=pdf, content_type="application/pdf")
 
 
 async def _item(request: web.Request, confirmation_id: str) -> dict[str, Any]:
-    c, client = await _deps(request).queries.inbox_item(_caller(request), confirmation_id)
+    c, client = await deps_of(request).queries.inbox_item(caller_of(request), confirmation_id)
     return rep.inbox_item(c, client)
 
 
 @routes.post("/api/v1/inbox/{id}/receipt")
 async def receipt(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     await deps.bus.handle(commands.AcknowledgeReceipt(
-        caller=_caller(request), confirmation_id=request.match_info["id"]))
+        caller=caller_of(request), confirmation_id=request.match_info["id"]))
     deps.after_commit()
     return json_response(await _item(request, request.match_info["id"]))
 
 
 @routes.post("/api/v1/inbox/{id}/return")
 async def return_letter(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     body = await read_json(request, "letter_return", deps.max_body_bytes)
     _, late = await deps.bus.handle(commands.ReturnLetter(
-        caller=_caller(request), confirmation_id=request.match_info["id"],
+        caller=caller_of(request), confirmation_id=request.match_info["id"],
         code=body["reason_code"], reason=body["reason"]))
     deps.after_commit()
     return json_response({**await _item(request, request.match_info["id"]), "late": late})
@@ -122,10 +112,10 @@ async def _parts(request: web.Request) -> tuple[bytes, dict[str, Any] | None]:
 
 @routes.post("/api/v1/inbox/{id}/reply")
 async def upload_reply(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     pdf, data = await _parts(request)
     uploaded = await deps.bus.handle(commands.UploadReply(
-        caller=_caller(request), confirmation_id=request.match_info["id"], pdf=pdf, data=data))
+        caller=caller_of(request), confirmation_id=request.match_info["id"], pdf=pdf, data=data))
     if uploaded.created:
         deps.after_commit()
     return json_response({"reply_id": uploaded.reply.id, "status": uploaded.reply.status.value},

@@ -9,25 +9,18 @@ from aiohttp import web
 
 from hub.api import representations as rep
 from hub.api.bodies import read_json
-from hub.api.deps import CALLER, DEPS, ApiDeps
 from hub.api.jsonresponse import json_response
+from hub.api.params import caller_of, deps_of, limit_of
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
-from hub.domain.model import Caller, OrgKind
+from hub.domain.model import OrgKind
 from hub.domain.responders import ResponderStatus
 from hub.ports import ResponderQuery
 
 routes = web.RouteTableDef()
 E = TypeVar("E", bound=StrEnum)
-MAX_LIMIT = 200
 
 
-def _deps(request: web.Request) -> ApiDeps:
-    return request.app[DEPS]
-
-
-def _caller(request: web.Request) -> Caller:
-    return request[CALLER]
 
 
 def _enum_param(request: web.Request, name: str, enum: type[E]) -> E | None:
@@ -43,9 +36,6 @@ def _enum_param(request: web.Request, name: str, enum: type[E]) -> E | None:
 
 @routes.get("/api/v1/responders")
 async def search_responders(request: web.Request) -> web.Response:
-    raw_limit = request.query.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
     q = request.query.get("q")
     if q is not None and len(q) > 200:
         raise ValidationFailed("q is longer than 200 characters", field="q")
@@ -53,18 +43,18 @@ async def search_responders(request: web.Request) -> web.Response:
         q=q or None,
         kind=_enum_param(request, "kind", OrgKind),
         status=_enum_param(request, "status", ResponderStatus),
-        limit=int(raw_limit),
+        limit=limit_of(request),
     )
-    found = await _deps(request).queries.responders(_caller(request), query)
+    found = await deps_of(request).queries.responders(caller_of(request), query)
     return json_response({"items": [rep.responder(r) for r in found]})
 
 
 @routes.post("/api/v1/responders")
 async def register_responder(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     body = await read_json(request, "responder_create", deps.max_body_bytes)
     r = await deps.bus.handle(commands.RegisterResponder(
-        caller=_caller(request), kind=body["kind"], name=body["name"], uscc=body["uscc"],
+        caller=caller_of(request), kind=body["kind"], name=body["name"], uscc=body["uscc"],
         channel=body["channel"], bank_code=body.get("bank_code"),
         parent_id=body.get("parent_id"), reply_scope=body.get("reply_scope", ""),
         endpoint=body.get("endpoint"), contacts=tuple(body.get("contacts", ())),
@@ -76,19 +66,19 @@ async def register_responder(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/responders/{id}")
 async def get_responder(request: web.Request) -> web.Response:
-    r = await _deps(request).queries.responder(_caller(request), request.match_info["id"])
+    r = await deps_of(request).queries.responder(caller_of(request), request.match_info["id"])
     return json_response(rep.responder(r))
 
 
 @routes.patch("/api/v1/responders/{id}")
 async def change_responder(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     body = await read_json(request, "responder_change", deps.max_body_bytes)
     version = body.pop("version")
     if "reply_scope" in body:
         body["reply_scope"] = body["reply_scope"].strip()
     r = await deps.bus.handle(commands.ChangeResponder(
-        caller=_caller(request), responder_id=request.match_info["id"], version=version,
+        caller=caller_of(request), responder_id=request.match_info["id"], version=version,
         changes=body,
     ))
     return json_response(rep.responder(r))
@@ -96,26 +86,26 @@ async def change_responder(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/responders/{id}/versions")
 async def responder_versions(request: web.Request) -> web.Response:
-    entries = await _deps(request).queries.responder_history(
-        _caller(request), request.match_info["id"])
+    entries = await deps_of(request).queries.responder_history(
+        caller_of(request), request.match_info["id"])
     return json_response({"items": [rep.responder_version(e) for e in entries]})
 
 
 @routes.post("/api/v1/responders/{id}/verify")
 async def verify_responder(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     body = await read_json(request, "responder_action", deps.max_body_bytes)
     r = await deps.bus.handle(commands.VerifyResponder(
-        caller=_caller(request), responder_id=request.match_info["id"],
+        caller=caller_of(request), responder_id=request.match_info["id"],
         version=body["version"]))
     return json_response(rep.responder(r))
 
 
 @routes.post("/api/v1/responders/{id}/retire")
 async def retire_responder(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     body = await read_json(request, "responder_action", deps.max_body_bytes)
     r = await deps.bus.handle(commands.RetireResponder(
-        caller=_caller(request), responder_id=request.match_info["id"],
+        caller=caller_of(request), responder_id=request.match_info["id"],
         version=body["version"], reason=body.get("reason")))
     return json_response(rep.responder(r))

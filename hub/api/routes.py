@@ -13,35 +13,22 @@ import schemas
 from hub.api import inbox_routes, registry_routes
 from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
-from hub.api.deps import CALLER, DEPS, ApiDeps
 from hub.api.jsonresponse import json_response
 from hub.api.openapi import build_openapi
+from hub.api.params import caller_of, deps_of, limit_of
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
-from hub.domain.model import AmountLine, Caller, Status
+from hub.domain.model import AmountLine, Status
 from hub.ports import ConfirmationFilter
 
 routes = web.RouteTableDef()
-MAX_LIMIT = 200
 
 
-def _deps(request: web.Request) -> ApiDeps:
-    return request.app[DEPS]
-
-
-def _caller(request: web.Request) -> Caller:
-    return request[CALLER]
 
 
 def _today(request: web.Request) -> date:
-    return _deps(request).clock.today()
+    return deps_of(request).clock.today()
 
-
-def _limit(request: web.Request) -> int:
-    raw = request.query.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
-    return int(raw)
 
 
 @routes.get("/healthz")
@@ -52,7 +39,7 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
     checks = {}
-    for name, check in _deps(request).readiness.items():
+    for name, check in deps_of(request).readiness.items():
         try:
             checks[name] = "ok" if await check() else "unreachable"
         except Exception:  # a readiness probe reports, it does not raise
@@ -72,12 +59,12 @@ async def openapi(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/engagements")
 async def create_engagement(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     body = await read_json(request, "engagement_create", deps.max_body_bytes)
 
     engagement = await deps.bus.handle(
         commands.CreateEngagement(
-            caller=_caller(request),
+            caller=caller_of(request),
             name=body["name"],
             client_name=body["client"]["name"],
             client_uscc=body["client"]["uscc"],
@@ -97,8 +84,8 @@ async def create_engagement(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/engagements")
 async def list_engagements(request: web.Request) -> web.Response:
-    items, next_cursor = await _deps(request).queries.engagements(
-        _caller(request), _limit(request), request.query.get("cursor")
+    items, next_cursor = await deps_of(request).queries.engagements(
+        caller_of(request), limit_of(request), request.query.get("cursor")
     )
     return json_response(
         {"items": [rep.engagement(e) for e in items], "next_cursor": next_cursor}
@@ -107,7 +94,7 @@ async def list_engagements(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/engagements/{id}")
 async def get_engagement(request: web.Request) -> web.Response:
-    e = await _deps(request).queries.engagement(_caller(request), request.match_info["id"])
+    e = await deps_of(request).queries.engagement(caller_of(request), request.match_info["id"])
     return json_response(rep.engagement(e))
 
 
@@ -121,7 +108,7 @@ def _amounts(body: dict[str, Any]) -> list[AmountLine]:
 
 @routes.post("/api/v1/confirmations")
 async def submit_confirmation(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 200:
         raise ValidationFailed("Idempotency-Key must be 1–200 characters",
@@ -129,7 +116,7 @@ async def submit_confirmation(request: web.Request) -> web.Response:
     body = await read_json(request, "confirmation_request", deps.max_body_bytes)
     result = await deps.bus.handle(
         commands.SubmitConfirmation(
-            caller=_caller(request),
+            caller=caller_of(request),
             engagement_id=body["engagement_id"],
             letter_type=body["letter_type"],
             letter=body["letter"],
@@ -175,10 +162,10 @@ async def list_confirmations(request: web.Request) -> web.Response:
     flt = ConfirmationFilter(
         engagement_id=request.query.get("engagement_id"),
         status=_status_filter(request),
-        limit=_limit(request),
+        limit=limit_of(request),
         cursor=cursor,
     )
-    page = await _deps(request).queries.confirmations(_caller(request), flt)
+    page = await deps_of(request).queries.confirmations(caller_of(request), flt)
     return json_response(
         {"items": [rep.confirmation(c, with_letter=False, today=_today(request))
                    for c in page.items],
@@ -188,26 +175,26 @@ async def list_confirmations(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/confirmations/{id}")
 async def get_confirmation(request: web.Request) -> web.Response:
-    c = await _deps(request).queries.confirmation(_caller(request), request.match_info["id"])
+    c = await deps_of(request).queries.confirmation(caller_of(request), request.match_info["id"])
     return json_response(rep.confirmation(c, today=_today(request)))
 
 
 @routes.get("/api/v1/confirmations/{id}/history")
 async def confirmation_history(request: web.Request) -> web.Response:
-    entries = await _deps(request).queries.history(_caller(request), request.match_info["id"])
+    entries = await deps_of(request).queries.history(caller_of(request), request.match_info["id"])
     return json_response({"items": [rep.history_entry(e) for e in entries]})
 
 
 @routes.post("/api/v1/confirmations/{id}/cancel")
 async def cancel_confirmation(request: web.Request) -> web.Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     reason = None
     if request.can_read_body:
         body = await read_json(request, "cancel_request", deps.max_body_bytes)
         reason = body.get("reason")
     c = await deps.bus.handle(
         commands.CancelConfirmation(
-            caller=_caller(request), confirmation_id=request.match_info["id"], reason=reason
+            caller=caller_of(request), confirmation_id=request.match_info["id"], reason=reason
         )
     )
     deps.after_commit()
@@ -217,30 +204,35 @@ async def cancel_confirmation(request: web.Request) -> web.Response:
 @routes.post("/api/v1/confirmations/{id}/authorization")
 async def authorise_confirmation(request: web.Request) -> web.Response:
     """授权: the audited entity's client_signer authorises the request to be sent."""
-    deps = _deps(request)
+    deps = deps_of(request)
     c = await deps.bus.handle(
         commands.AuthoriseConfirmation(
-            caller=_caller(request), confirmation_id=request.match_info["id"]
+            caller=caller_of(request), confirmation_id=request.match_info["id"]
         )
     )
     deps.after_commit()
     return json_response(rep.confirmation(c, today=_today(request)))
 
 
+async def _stored(request: web.Request, kind: str, media_type: str, filename: str
+                  ) -> web.Response:
+    """A stored document of the confirmation in the path, as an attachment named `filename`
+    (with {id} the confirmation's id)."""
+    cid = request.match_info["id"]
+    data = await deps_of(request).queries.document(caller_of(request), cid, kind)
+    return web.Response(body=data, content_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename.format(id=cid)}"'})
+
+
 @routes.get("/api/v1/confirmations/{id}/letter.pdf")
 async def letter_pdf(request: web.Request) -> web.Response:
     """The signed letter (询证函), once made."""
-    cid = request.match_info["id"]
-    pdf = await _deps(request).queries.document(_caller(request), cid, "letter")
-    return web.Response(
-        body=pdf, content_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{cid}.pdf"'},
-    )
+    return await _stored(request, "letter", "application/pdf", "{id}.pdf")
 
 
 @routes.get("/api/v1/confirmations/{id}/replies")
 async def confirmation_replies(request: web.Request) -> web.Response:
-    found, exceptions = await _deps(request).queries.replies(_caller(request),
+    found, exceptions = await deps_of(request).queries.replies(caller_of(request),
                                                              request.match_info["id"])
     return json_response({"items": [rep.reply(r) for r in found],
                           "exceptions": [rep.reply_exception(e) for e in exceptions]})
@@ -249,19 +241,13 @@ async def confirmation_replies(request: web.Request) -> web.Response:
 @routes.get("/api/v1/confirmations/{id}/workpaper.pdf")
 async def workpaper_pdf(request: web.Request) -> web.Response:
     """The workpaper (回函底稿) sealed by the hub, once the confirmation is verified."""
-    cid = request.match_info["id"]
-    pdf = await _deps(request).queries.document(_caller(request), cid, "workpaper")
-    return web.Response(body=pdf, content_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="workpaper-{cid}.pdf"'})
+    return await _stored(request, "workpaper", "application/pdf", "workpaper-{id}.pdf")
 
 
 @routes.get("/api/v1/confirmations/{id}/evidence.zip")
 async def evidence_zip(request: web.Request) -> web.Response:
     """The evidence bundle: letter, reply, workpaper, reports, chains, CRLs, manifest."""
-    cid = request.match_info["id"]
-    data = await _deps(request).queries.document(_caller(request), cid, "evidence")
-    return web.Response(body=data, content_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="evidence-{cid}.zip"'})
+    return await _stored(request, "evidence", "application/zip", "evidence-{id}.zip")
 
 
 @routes.get("/api/v1/workpapers")
@@ -270,7 +256,8 @@ async def workpapers(request: web.Request) -> web.Response:
     raw = request.query.get("since", "0")
     if not raw.isdigit() or len(raw) > 18:
         raise ValidationFailed("since is the next_since of the previous page", field="since")
-    found = await _deps(request).queries.workpapers(_caller(request), int(raw), _limit(request))
+    found = await deps_of(request).queries.workpapers(caller_of(request), int(raw),
+                                                      limit_of(request))
     items = [{"confirmation_id": d.confirmation_id, **facts, "sha256": d.sha256,
               "size": d.size, "created_at": d.created_at.isoformat(),
               "workpaper": f"/api/v1/confirmations/{d.confirmation_id}/workpaper.pdf",
@@ -282,7 +269,7 @@ async def workpapers(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/confirmations/{id}/reply.pdf")
 async def reply_pdf(request: web.Request) -> web.Response:
-    pdf = await _deps(request).queries.reply_pdf(_caller(request), request.match_info["id"])
+    pdf = await deps_of(request).queries.reply_pdf(caller_of(request), request.match_info["id"])
     return web.Response(body=pdf, content_type="application/pdf")
 
 

@@ -1,0 +1,27 @@
+"""What every route reads off its request: the app's dependencies, the caller, the page size."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.api.deps import CALLER, DEPS, ApiDeps
+from hub.domain.errors import ValidationFailed
+from hub.domain.model import Caller
+
+MAX_LIMIT = 200
+
+
+def deps_of(request: web.Request) -> ApiDeps:
+    return request.app[DEPS]
+
+
+def caller_of(request: web.Request) -> Caller:
+    return request[CALLER]
+
+
+def limit_of(request: web.Request) -> int:
+    """The `limit` query parameter (default 50), or ValidationFailed naming it."""
+    raw = request.query.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
+    return int(raw)
