@@ -19,6 +19,7 @@ from hub.domain.calendar import WorkingDayCalendar
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Confirmation
 from hub.ports import (
+    BlobStore,
     Broker,
     Clock,
     LetterMaker,
@@ -44,6 +45,7 @@ class Container:
     uow_factory: UnitOfWorkFactory
     bus: MessageBus
     queries: Queries
+    blobs: BlobStore
     dev_keyring: Any = None
     """The development PKI's keyring when letters are signed with it (letter_signing = dev)."""
     _broker: Broker | None = field(default=None, repr=False)
@@ -69,11 +71,10 @@ class Container:
     async def bank_push(self) -> Any:
         """The bank API adapter's push delivery (adapters/bank_api), with its HMAC key."""
         from adapters.bank_api import PushDelivery
-        from hub.blobs import DirectoryBlobStore
 
         secret = await asyncio.to_thread(bank_push_secret, self.settings)
-        return PushDelivery(self.bus, DirectoryBlobStore(Path(self.settings.data_dir) / "blobs"),
-                            secret, timeout=self.settings.bank_push_timeout_seconds)
+        return PushDelivery(self.bus, self.blobs, secret,
+                            timeout=self.settings.bank_push_timeout_seconds)
 
     def api_deps(self, after_commit: Any = None) -> ApiDeps:
         return ApiDeps(
@@ -143,6 +144,7 @@ def build(
         uow_factory=factory,
         bus=MessageBus(factory, deps),
         queries=Queries(uow_factory(engine, clock, readonly=True), blobs),
+        blobs=blobs,
         dev_keyring=keyring,
     )
 

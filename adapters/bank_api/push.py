@@ -54,7 +54,7 @@ class PushDelivery:
         c = await uow.confirmations.get(str(data["confirmation_id"]), None)
         if c is None:
             raise PermanentError(f"confirmation {data['confirmation_id']} does not exist")
-        entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
+        entry = await uow.responders.by_uscc(c.responder_uscc)
         if entry is None or entry.endpoint is None:
             raise PermanentError("the bank's registry entry has no push endpoint")
         doc = await uow.documents.get(c.id, "letter")

@@ -249,6 +249,11 @@ class Confirmation:
         )
         return c
 
+    @property
+    def responder_uscc(self) -> str:
+        """The 统一社会信用代码 of the responder the letter is addressed to."""
+        return str(self.letter.get("responder", {}).get("uscc", ""))
+
     def can_move_to(self, target: Status) -> bool:
         return target in TRANSITIONS[self.status]
 

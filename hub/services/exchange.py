@@ -45,7 +45,7 @@ async def dispatch_letter(cmd: commands.DispatchLetter, uow: UnitOfWork,
     if c.status is not Status.LETTER_READY:
         log.info("dispatch_skipped", confirmation_id=c.id, status=c.status.value)
         return None
-    entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
+    entry = await uow.responders.by_uscc(c.responder_uscc)
     now = deps.clock.now()
     if entry is None or not entry.routable or entry.org_id != c.responder_org_id:
         state = "missing" if entry is None else entry.status.value
@@ -164,7 +164,7 @@ async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> 
         raise RuntimeError("the hub was built without a blob store or reply checker")
     check = await deps.reply_checker.check(await deps.blobs.get(reply.sha256))
     problems = list(check.problems)
-    entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
+    entry = await uow.responders.by_uscc(c.responder_uscc)
     if entry is None or check.signer_sha256 is None or entry.certificate(
             check.signer_sha256) is None:
         who = entry.name if entry is not None else "the responder"
@@ -231,7 +231,7 @@ async def send_second_requests(cmd: commands.SendSecondRequests, uow: UnitOfWork
         schedule = engagement.second_request_days if engagement is not None else (1,)
         if not c.second_request_due(schedule, today, deps.calendar.add_working_days):
             continue
-        entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
+        entry = await uow.responders.by_uscc(c.responder_uscc)
         channel = entry.channel.value if entry is not None else "unknown"
         c.second_request(channel=channel, at=deps.clock.now(), actor=SYSTEM_ACTOR)
         sent.append(c.id)

@@ -39,7 +39,7 @@ async def make_workpaper(cmd: commands.MakeWorkpaper, uow: UnitOfWork, deps: Dep
     engagement = await uow.engagements.get(c.engagement_id, None)
     firm = await uow.organisations.get(c.firm_org_id)
     client = await uow.organisations.get(c.client_org_id)
-    entry = await uow.responders.by_uscc(str(c.letter.get("responder", {}).get("uscc", "")))
+    entry = await uow.responders.by_uscc(c.responder_uscc)
     if not replies or letter is None or engagement is None or firm is None or client is None:
         raise NotFound(f"confirmation {c.id} lacks its letter, reply or engagement")
     reply = replies[-1]
