@@ -13,14 +13,13 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 import schemas
-from hub.api import inbox_routes, registry_routes
 from hub.api.openapi import build_openapi
-from hub.api.routes import routes
+from hub.api.routes import route_tables
 
 DOC_URI = "urn:hub:openapi"
 # Every route the application serves, read off its route table (so a new one must be documented).
 OPERATIONS = {(r.path, r.method.lower())
-              for table in (routes, registry_routes.routes, inbox_routes.routes)
+              for table in route_tables()
               for r in table if isinstance(r, web.RouteDef)}
 
 
