@@ -94,4 +94,5 @@ class SealedWorkpaperMaker:
         metadata = {"confirmation_id": confirmation.get("id"),
                     "letter_number": confirmation.get("letter_number"),
                     "letter_sha256": confirmation.get("letter_sha256")}
-        return workpaper, await build_bundle(files, metadata=metadata)
+        known = {"letter.pdf": reports["letter"], "reply.pdf": reports["reply"]}
+        return workpaper, await build_bundle(files, metadata=metadata, reports=known)

@@ -13,6 +13,7 @@ from hub.evidence._signatures import listed, unreadable, validate
 from hub.evidence._zip import MAX_ENTRIES, MAX_TOTAL_SIZE, write_zip
 from hub.evidence.errors import InvalidBundleFile
 from hub.evidence.manifest import FileEntry, Manifest
+from signing import ValidationReport
 
 __all__ = ["build_bundle"]
 
@@ -20,7 +21,8 @@ _HEADROOM = 1024 * 1024
 """Room left under the size bound for manifest.json and README.txt."""
 
 
-async def build_bundle(files: Mapping[str, bytes], *, metadata: Mapping[str, Any]) -> bytes:
+async def build_bundle(files: Mapping[str, bytes], *, metadata: Mapping[str, Any],
+                       reports: Mapping[str, ValidationReport] | None = None) -> bytes:
     """A ZIP of ``files`` (name in the bundle → bytes) with ``manifest.json`` and ``README.txt``.
 
     The output depends only on the arguments: fixed time-stamps, names in order, no extra
@@ -32,6 +34,8 @@ async def build_bundle(files: Mapping[str, bytes], *, metadata: Mapping[str, Any
     Raises InvalidBundleFile (a ValueError) naming the file for an absolute name, a name with
     ``..``, one that collides with another or with manifest.json/README.txt, trust material
     that cannot be read, an unreadable PDF, or metadata that is not JSON.
+    ``reports`` holds validation reports the caller has just made of some of these PDFs,
+    offline against the same trust material; those PDFs are not validated a second time.
     """
     names = sorted(files)
     check_names(names)
@@ -39,7 +43,9 @@ async def build_bundle(files: Mapping[str, bytes], *, metadata: Mapping[str, Any
     material, errors = gather(files)
     if errors:
         raise InvalidBundleFile(*next(iter(errors.items())))
-    entries = [await _entry(name, bytes(files[name]), material) for name in names]
+    known = reports or {}
+    entries = [await _entry(name, bytes(files[name]), material, known.get(name))
+               for name in names]
     note = readme(metadata, names)
     entries.append(FileEntry(README, hashlib.sha256(note).hexdigest(), len(note)))
     try:
@@ -58,12 +64,15 @@ def _check_size(files: Mapping[str, bytes]) -> None:
         raise InvalidBundleFile(MANIFEST, f"more than {bound} bytes in all")
 
 
-async def _entry(name: str, content: bytes, material: Material) -> FileEntry:
-    """The manifest entry of one file; for a PDF, with its signatures."""
+async def _entry(name: str, content: bytes, material: Material,
+                 report: ValidationReport | None) -> FileEntry:
+    """The manifest entry of one file; for a PDF, with its signatures (from ``report`` when
+    the caller validated it already)."""
     digest = hashlib.sha256(content).hexdigest()
     if not is_pdf(name):
         return FileEntry(name, digest, len(content))
-    report = await validate(content, material, None)
+    if report is None:
+        report = await validate(content, material, None)
     reason = unreadable(report)
     if reason is not None:
         raise InvalidBundleFile(name, reason)

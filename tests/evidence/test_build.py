@@ -77,3 +77,27 @@ async def test_trust_material_that_is_not_a_certificate_is_refused(evidence: Evi
         await build_bundle({"trust/root.pem": root, "trust/other.pem": b"not a cert"},
                            metadata={})
     assert caught.value.field == "trust/other.pem"
+
+
+async def test_reports_the_caller_made_spare_validating_again_and_change_nothing(
+    evidence: Evidence, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The workpaper maker has just validated the letter and the reply: the bundle takes its
+    reports instead of validating those PDFs a second time, and comes out the same."""
+    from hub.evidence import build as build_module
+    from signing import validate_pdf
+
+    made = {name: await validate_pdf(evidence.files[name], trust_roots=evidence.pki.trust_roots(),
+                                     crls=evidence.pki.crls(), allow_fetching=False)
+            for name in ("letter.pdf", "reply.pdf")}
+    validated: list[bytes] = []
+    real = build_module.validate
+
+    async def counting(pdf: bytes, *args: object) -> object:
+        validated.append(pdf)
+        return await real(pdf, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "validate", counting)
+    again = await build_bundle(evidence.files, metadata=METADATA, reports=made)
+    assert again == evidence.bundle
+    assert validated == [evidence.files["workpaper.pdf"]]
