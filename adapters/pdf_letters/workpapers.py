@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from asn1crypto import pem
@@ -24,6 +26,7 @@ from signing import (
 )
 
 HUB_FIELD = "HubSeal"
+MANIFEST_FIELD = "HubManifestSeal"
 
 Render = Callable[[dict[str, Any]], bytes]
 """(workpaper facts) -> the unsealed workpaper PDF; CPU-bound."""
@@ -56,6 +59,7 @@ class SealedWorkpaperMaker:
         self._executor = executor
 
     async def make(self, source: WorkpaperInput) -> tuple[bytes, bytes]:
+        from hub.documents import render_manifest_seal
         from hub.evidence import build_bundle
 
         pki = await self._keys.pki()
@@ -71,10 +75,11 @@ class SealedWorkpaperMaker:
         loop = asyncio.get_running_loop()
         unsealed = await loop.run_in_executor(self._executor, self._render, facts)
         store, alias = await self._keys.hub_seal()
-        job = SignJob(store=store, alias=alias, level=self._level, tsa=await self._keys.tsa(),
-                      field_name=HUB_FIELD, reason="电子函证中心回函底稿 / hub workpaper seal",
-                      crls=tuple(crls), allow_fetching=False)
-        workpaper = await sign_off_loop(unsealed, job, self._executor)
+        sealing = SignJob(store=store, alias=alias, level=self._level,
+                          tsa=await self._keys.tsa(), field_name=HUB_FIELD,
+                          reason="电子函证中心回函底稿 / hub workpaper seal", crls=tuple(crls),
+                          allow_fetching=False)
+        workpaper = await sign_off_loop(unsealed, sealing, self._executor)
         chain = [await store.certificate(alias), *await store.chain(alias)]
         files: dict[str, bytes] = {
             "letter.pdf": source.letter_pdf,
@@ -95,4 +100,12 @@ class SealedWorkpaperMaker:
                     "letter_number": confirmation.get("letter_number"),
                     "letter_sha256": confirmation.get("letter_sha256")}
         known = {"letter.pdf": reports["letter"], "reply.pdf": reports["reply"]}
-        return workpaper, await build_bundle(files, metadata=metadata, reports=known)
+
+        async def seal(manifest: Mapping[str, Any], keywords: str) -> bytes:
+            page = await loop.run_in_executor(
+                self._executor, partial(render_manifest_seal, manifest, keywords=keywords))
+            job = replace(sealing, field_name=MANIFEST_FIELD,
+                          reason="电子函证中心证据包清单签章 / evidence bundle manifest seal")
+            return await sign_off_loop(page, job, self._executor)
+
+        return workpaper, await build_bundle(files, metadata=metadata, reports=known, seal=seal)

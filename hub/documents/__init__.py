@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.documents._errors import RenderError, UnknownLetterType, UnprintableCharacter
+from hub.documents._manifest_seal import render_manifest_seal
 from hub.documents._render import (
     LETTER_TYPES,
     RenderedLetter,
@@ -29,6 +30,7 @@ __all__ = [
     "check_letter",
     "render_letter",
     "render_letter_document",
+    "render_manifest_seal",
     "render_reply",
     "render_reply_document",
     "render_workpaper",

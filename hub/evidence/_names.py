@@ -8,7 +8,9 @@ from hub.evidence.errors import InvalidBundleFile
 
 MANIFEST = "manifest.json"
 README = "README.txt"
-RESERVED = frozenset({MANIFEST, README})
+SEAL = "manifest.seal.pdf"
+"""The hub-sealed page whose signed Keywords carry manifest.json's SHA-256."""
+RESERVED = frozenset({MANIFEST, README, SEAL})
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 

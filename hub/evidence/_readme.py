@@ -30,18 +30,18 @@ No network and no database of the hub are needed.
 2. 手工验证 / By hand:
 
    a) 解压后，逐个计算文件的 SHA-256，与 manifest.json 中的 "sha256" 和 "size" 比对；
-      除 manifest.json 和 README.txt 外，不得有清单未列出的文件。
+      除 manifest.json、manifest.seal.pdf 和 README.txt 外，不得有清单未列出的文件。
       Unzip, compute every file's SHA-256 and compare it and the size with "sha256" and
       "size" in manifest.json; no file may be there that the manifest does not list
-      (apart from manifest.json and README.txt):
+      (apart from manifest.json, manifest.seal.pdf and README.txt):
 
           sha256sum letter.pdf reply.pdf
 
-   b) 核对信任锚：trust/root.pem 的指纹须与会计师事务所或电子函证中心公布的一致。
-      清单本身没有签名，证据力来自 PDF 的签名和一个独立核实过的根证书。
+   b) 核对信任锚：trust/root.pem 的指纹须与会计师事务所或电子函证中心公布的一致；
+      证据力来自 PDF 的签名和一个独立核实过的根证书。
       Check the trust anchor: the fingerprint of trust/root.pem must equal the one the
-      firm or the hub publishes. The manifest itself is not signed: the proof lies in the
-      PDFs' signatures and in a root certificate checked independently:
+      firm or the hub publishes; the proof lies in the PDFs' signatures and in a root
+      certificate checked independently:
 
           openssl x509 -in trust/root.pem -noout -fingerprint -sha256
 
@@ -55,6 +55,16 @@ No network and no database of the hub are needed.
           certutil -N -d sql:nss --empty-password
           certutil -A -d sql:nss -n bundle-root -t C,C,C -i trust/root.pem
           pdfsig -nssdir sql:nss letter.pdf
+
+   d) 清单签章页 manifest.seal.pdf 由电子函证中心盖章（同样用 pdfsig 验证），其文档关键字
+      （Keywords）载有 manifest.json 的 SHA-256，须与 sha256sum manifest.json 一致：
+      这证明清单连同其所列文件都是电子函证中心封装时的原样。
+      manifest.seal.pdf is sealed by the hub (validate it with pdfsig too); its Keywords
+      carry the SHA-256 of manifest.json, which must equal `sha256sum manifest.json`: this
+      proves the manifest, and so every file it lists, is as the hub packed it:
+
+          pdfinfo manifest.seal.pdf | grep Keywords
+          sha256sum manifest.json
 """
 
 

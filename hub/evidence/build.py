@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from hub.evidence._material import Material, gather, is_pdf
-from hub.evidence._names import MANIFEST, README, check_names
+from hub.evidence._names import MANIFEST, README, SEAL, check_names
 from hub.evidence._readme import readme
 from hub.evidence._signatures import listed, unreadable, validate
 from hub.evidence._zip import MAX_ENTRIES, MAX_TOTAL_SIZE, write_zip
 from hub.evidence.errors import InvalidBundleFile
 from hub.evidence.manifest import FileEntry, Manifest
+from hub.evidence.seal import Seal, manifest_keywords
 from signing import ValidationReport
 
 __all__ = ["build_bundle"]
@@ -22,7 +24,8 @@ _HEADROOM = 1024 * 1024
 
 
 async def build_bundle(files: Mapping[str, bytes], *, metadata: Mapping[str, Any],
-                       reports: Mapping[str, ValidationReport] | None = None) -> bytes:
+                       reports: Mapping[str, ValidationReport] | None = None,
+                       seal: Seal | None = None) -> bytes:
     """A ZIP of ``files`` (name in the bundle → bytes) with ``manifest.json`` and ``README.txt``.
 
     The output depends only on the arguments: fixed time-stamps, names in order, no extra
@@ -36,6 +39,9 @@ async def build_bundle(files: Mapping[str, bytes], *, metadata: Mapping[str, Any
     that cannot be read, an unreadable PDF, or metadata that is not JSON.
     ``reports`` holds validation reports the caller has just made of some of these PDFs,
     offline against the same trust material; those PDFs are not validated a second time.
+    ``seal`` makes ``manifest.seal.pdf``, the hub-sealed page whose signed Keywords carry the
+    manifest's SHA-256 (``verify_bundle`` requires it); a sealed bundle's bytes vary with the
+    seal's signing time.
     """
     names = sorted(files)
     check_names(names)
@@ -52,7 +58,10 @@ async def build_bundle(files: Mapping[str, bytes], *, metadata: Mapping[str, Any
         manifest = Manifest(metadata, tuple(entries)).to_json()
     except (TypeError, ValueError) as e:
         raise InvalidBundleFile(MANIFEST, f"metadata: {e}") from None
-    return write_zip([(MANIFEST, manifest), (README, note), *((n, files[n]) for n in names)])
+    head = [(MANIFEST, manifest)]
+    if seal is not None:
+        head.append((SEAL, await seal(json.loads(manifest), manifest_keywords(manifest))))
+    return write_zip([*head, (README, note), *((n, files[n]) for n in names)])
 
 
 def _check_size(files: Mapping[str, bytes]) -> None:

@@ -18,11 +18,12 @@ from hub.evidence._material import (
     is_pdf,
     is_trust_anchor,
 )
-from hub.evidence._names import MANIFEST, RESERVED, unsafe_reason
+from hub.evidence._names import MANIFEST, RESERVED, SEAL, unsafe_reason
 from hub.evidence._signatures import failures, listed, unreadable, validate
 from hub.evidence._zip import Archive, read_zip
 from hub.evidence.manifest import FileEntry, ListedSignature, ManifestError, parse_manifest
 from hub.evidence.report import BundleProblem, BundleReport, FileResult, FileStatus
+from hub.evidence.seal import seal_problem
 
 __all__ = ["verify_bundle"]
 
@@ -66,8 +67,11 @@ async def verify_bundle(
                 hint = f"（验证材料不全 / validation material incomplete: {', '.join(lacking)}）"
                 result = replace(result, message=result.message + hint)
             results[entry.name] = result
+    results[SEAL], manifest_problem = await _check_seal(archive, material, when)
     problems += [BundleProblem(r.name, r.message) for r in results.values()
                  if r.status is not FileStatus.OK]
+    if manifest_problem is not None:
+        problems.append(manifest_problem)
     anchors = tuple(describe(c) for c in material.roots)
     return BundleReport(tuple(results.values()), tuple(problems), when, metadata, anchors)
 
@@ -141,6 +145,28 @@ async def _check_signatures(
         return FileResult(entry.name, FileStatus.INVALID_SIGNATURE, "; ".join(wrong), found)
     message = "" if found else "未签名 / not signed"
     return FileResult(entry.name, FileStatus.OK, message, found)
+
+
+async def _check_seal(archive: Archive, material: Material, at: datetime
+                      ) -> tuple[FileResult, BundleProblem | None]:
+    """Whether manifest.seal.pdf is there and validly sealed, and (a problem naming
+    manifest.json, or None) whether the manifest is the one it seals."""
+    if SEAL in archive.damaged:
+        return FileResult(SEAL, FileStatus.ALTERED, archive.damaged[SEAL]), None
+    pdf = archive.files.get(SEAL)
+    if pdf is None:
+        return FileResult(SEAL, FileStatus.MISSING,
+                          "缺少清单签章页，无法证明清单未被改动 / the manifest is not sealed: "
+                          "nothing proves the files are the ones the hub packed"), None
+    report = await validate(pdf, material, at)
+    found = listed(report)
+    fault = seal_problem(pdf, report, archive.files[MANIFEST])
+    if fault is None:
+        return FileResult(SEAL, FileStatus.OK, "", found), None
+    at_fault, message = fault
+    if at_fault == MANIFEST:
+        return FileResult(SEAL, FileStatus.OK, "", found), BundleProblem(MANIFEST, message)
+    return FileResult(SEAL, FileStatus.INVALID_SIGNATURE, message, found), None
 
 
 def _names(signatures: tuple[ListedSignature, ...]) -> str:

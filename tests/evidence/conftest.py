@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 import schemas
-from hub.documents import render_letter, render_reply
+from hub.documents import render_letter, render_manifest_seal, render_reply
 from hub.evidence import build_bundle
+from hub.evidence.seal import Seal
 from signing import Level, LocalTsa, SignJob, devpki, render_text, sign_off_loop, validate_pdf
 from signing.devpki import DevPki
+from tests.documents.conftest import pdf_text, pdftotext_bin  # noqa: F401 (fixtures shared)
 
 CLIENT = "北京示例科技有限公司"
 CREATED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
@@ -36,6 +38,9 @@ class Evidence:
     pki: DevPki
     files: Mapping[str, bytes]
     bundle: bytes
+    """Sealed, as the hub makes it."""
+    unsealed: bytes
+    """The same without manifest.seal.pdf (byte-reproducible)."""
 
 
 async def _sign(pdf: bytes, pki: DevPki, alias: str, field_name: str) -> bytes:
@@ -86,8 +91,19 @@ def evidence(tmp_path_factory: pytest.TempPathFactory) -> Evidence:
     pki = devpki.init(tmp_path_factory.mktemp("pki"), base_url="http://127.0.0.1:9/pki",
                       now=PKI_TIME)
     files = asyncio.run(_files(pki))
-    bundle = asyncio.run(build_bundle(files, metadata=METADATA))
-    return Evidence(pki, files, bundle)
+    bundle = asyncio.run(build_bundle(files, metadata=METADATA, seal=hub_seal(pki)))
+    unsealed = asyncio.run(build_bundle(files, metadata=METADATA))
+    return Evidence(pki, files, bundle, unsealed)
+
+
+def hub_seal(pki: DevPki, alias: str = "hub") -> Seal:
+    """Seals a bundle's manifest page with ``alias``'s key, as the workpaper maker does."""
+
+    async def seal(manifest: Mapping[str, Any], keywords: str) -> bytes:
+        page = render_manifest_seal(manifest, keywords=keywords, created_at=CREATED)
+        return await _sign(page, pki, alias, "HubManifestSeal")
+
+    return seal
 
 
 def entries(bundle: bytes) -> list[tuple[str, bytes]]:

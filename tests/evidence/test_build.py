@@ -16,7 +16,7 @@ from tests.evidence.conftest import CREATED, METADATA, PDFS, Evidence, entries, 
 
 async def test_the_same_files_give_the_same_bytes(evidence: Evidence) -> None:
     again = await build_bundle(dict(reversed(list(evidence.files.items()))), metadata=METADATA)
-    assert again == evidence.bundle
+    assert again == evidence.unsealed
 
 
 def test_the_zip_holds_the_files_in_order_with_fixed_times_and_no_extra_fields(
@@ -25,7 +25,7 @@ def test_the_zip_holds_the_files_in_order_with_fixed_times_and_no_extra_fields(
     with zipfile.ZipFile(io.BytesIO(evidence.bundle)) as archive:
         infos = archive.infolist()
     names = [i.filename for i in infos]
-    assert names == ["manifest.json", "README.txt", *sorted(evidence.files)]
+    assert names == ["manifest.json", "manifest.seal.pdf", "README.txt", *sorted(evidence.files)]
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert all(i.extra == b"" for i in infos)
     assert dict(entries(evidence.bundle))["letter.pdf"] == evidence.files["letter.pdf"]
@@ -99,5 +99,5 @@ async def test_reports_the_caller_made_spare_validating_again_and_change_nothing
 
     monkeypatch.setattr(build_module, "validate", counting)
     again = await build_bundle(evidence.files, metadata=METADATA, reports=made)
-    assert again == evidence.bundle
+    assert again == evidence.unsealed
     assert validated == [evidence.files["workpaper.pdf"]]

@@ -7,6 +7,7 @@ import io
 import json
 import struct
 import zipfile
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,9 @@ ALL_FILES = (
     "reply.json", "reply.pdf", "revocation/intermediate-ca.crl", "revocation/root-ca.crl",
     "trust/root.pem", "validation/letter.txt", "validation/reply.txt", "workpaper.pdf",
 )
+
+
+SEAL = "manifest.seal.pdf"
 
 
 def status(report: BundleReport, name: str) -> FileStatus:
@@ -44,7 +48,7 @@ async def test_a_fresh_bundle_verifies(evidence: Evidence) -> None:
     report = await verify_bundle(evidence.bundle, at=AT)
     assert report.ok, render_bundle_report(report)
     assert report.problems == ()
-    assert [f.name for f in report.files] == [*ALL_FILES]
+    assert [f.name for f in report.files] == [*ALL_FILES, SEAL]
     letter = next(f for f in report.files if f.name == "letter.pdf")
     assert [s.field_name for s in letter.signatures] == ["FirmSeal"]
     assert report.metadata["letter_number"] == METADATA["letter_number"]
@@ -70,7 +74,7 @@ async def test_a_changed_byte_in_any_file_is_named(evidence: Evidence, name: str
     assert status(report, name) is FileStatus.ALTERED
     assert f"{name}: " in render_bundle_report(report)
     if name.startswith(("revocation/", "trust/")):  # without it no signature can be checked
-        assert blamed(report) == {name, *PDFS}
+        assert blamed(report) == {name, *PDFS, SEAL}
     else:
         assert blamed(report) == {name}
 
@@ -94,7 +98,7 @@ async def test_a_hash_changed_in_the_manifest_is_named(evidence: Evidence) -> No
     changed = {"manifest.json": json.dumps(manifest).encode()}
     report = await verify_bundle(rezip((n, changed.get(n, c)) for n, c in items), at=AT)
     assert status(report, "letter.pdf") is FileStatus.ALTERED
-    assert blamed(report) == {"letter.pdf"}
+    assert blamed(report) == {"letter.pdf", "manifest.json"}  # not the manifest the hub sealed
 
 
 @pytest.mark.parametrize("name", ["letter.pdf", "validation/reply.txt", "trust/root.pem"])
@@ -115,7 +119,7 @@ async def test_without_its_trust_anchor_no_signature_holds(evidence: Evidence) -
 
     files = {n: c for n, c in evidence.files.items() if not n.startswith("trust/")}
     report = await verify_bundle(await build_bundle(files, metadata=METADATA), at=AT)
-    assert blamed(report) == {"trust/", *PDFS}
+    assert blamed(report) == {"trust/", *PDFS, SEAL}
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "validation/extra.txt", "../escape.pdf"])
@@ -144,8 +148,8 @@ async def test_an_altered_pdf_with_a_consistent_manifest_fails_its_signature(
                                  at=AT)
     assert not report.ok
     assert status(report, "letter.pdf") is FileStatus.INVALID_SIGNATURE
-    assert blamed(report) == {"letter.pdf"}
-    assert "FirmSeal" in next(p.message for p in report.problems)
+    assert blamed(report) == {"letter.pdf", "manifest.json"}
+    assert "FirmSeal" in next(p.message for p in report.problems if p.file == "letter.pdf")
 
 
 async def test_a_pdf_swapped_for_another_signed_one_is_named(evidence: Evidence) -> None:
@@ -154,7 +158,7 @@ async def test_a_pdf_swapped_for_another_signed_one_is_named(evidence: Evidence)
     report = await verify_bundle(with_manifest(entries(evidence.bundle), {"reply.pdf": other}),
                                  at=AT)
     assert status(report, "reply.pdf") is FileStatus.INVALID_SIGNATURE
-    assert blamed(report) == {"reply.pdf"}
+    assert blamed(report) == {"reply.pdf", "manifest.json"}
 
 
 async def test_a_truncated_zip_names_the_cut_file_and_the_lost_ones(evidence: Evidence) -> None:
@@ -172,7 +176,8 @@ async def test_a_truncated_zip_names_the_cut_file_and_the_lost_ones(evidence: Ev
         assert status(report, lost) is FileStatus.MISSING
     for kept in names[2:cut]:
         assert status(report, kept) is FileStatus.OK
-    assert blamed(report) == {"evidence.zip", *names[cut:]}
+    # the lost trust anchor and CRLs leave the seal page unverifiable too
+    assert blamed(report) == {"evidence.zip", *names[cut:], SEAL}
 
 
 async def test_a_zip_missing_only_its_directory_names_the_bundle(evidence: Evidence) -> None:
@@ -212,3 +217,45 @@ async def test_an_entry_declaring_a_huge_size_is_refused_unread(evidence: Eviden
     report = await verify_bundle(bytes(bundle), at=AT)
     assert blamed(report) == {"bundle.zip"} and report.files == ()
     assert "zip bomb" in render_bundle_report(report)
+
+
+async def test_an_unsigned_file_changed_with_a_consistent_manifest_is_caught_by_the_seal(
+    evidence: Evidence,
+) -> None:
+    """A careful forger edits reply.json and rewrites its hash in the manifest: every listed
+    file matches, but the hub's seal names the SHA-256 of the original manifest."""
+    forged = evidence.files["reply.json"].replace(b"1", b"7", 1)
+    assert forged != evidence.files["reply.json"]
+    report = await verify_bundle(with_manifest(entries(evidence.bundle), {"reply.json": forged}),
+                                 at=AT)
+    assert not report.ok
+    assert status(report, "reply.json") is FileStatus.OK
+    assert blamed(report) == {"manifest.json"}
+    assert "not the sealed one" in render_bundle_report(report)
+
+
+async def test_a_bundle_without_its_manifest_seal_fails(evidence: Evidence) -> None:
+    report = await verify_bundle(rezip((n, c) for n, c in entries(evidence.bundle) if n != SEAL),
+                                 at=AT)
+    assert status(report, SEAL) is FileStatus.MISSING
+    assert blamed(report) == {SEAL}
+
+
+async def test_a_seal_page_altered_after_sealing_is_named(evidence: Evidence) -> None:
+    items = entries(evidence.bundle)
+    page = dict(items)[SEAL]
+    forged = page.replace(b"595.28", b"595.29", 1)
+    assert forged != page
+    report = await verify_bundle(rezip((n, forged if n == SEAL else c) for n, c in items), at=AT)
+    assert status(report, SEAL) is FileStatus.INVALID_SIGNATURE
+    assert blamed(report) == {SEAL}
+
+
+async def test_the_seal_page_lists_every_file_with_its_hash(
+    evidence: Evidence, pdf_text: Any,
+) -> None:
+    page = dict(entries(evidence.bundle))[SEAL]
+    text = pdf_text(page)
+    for entry in manifest_of(evidence.bundle)["files"]:
+        assert entry["sha256"][:16] in text
+    assert "证据包清单签章页" in text and METADATA["letter_number"] in text
