@@ -1,0 +1,92 @@
+"""HTTP routes of audit-software webhooks: registration per firm or engagement, re-sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from hub.api.bodies import read_json
+from hub.api.jsonresponse import json_response
+from hub.api.params import caller_of, deps_of
+from hub.domain import commands
+from hub.domain.webhooks import Webhook
+from hub.services import webhooks
+
+routes = web.RouteTableDef()
+
+
+def _webhook(w: Webhook, secret: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": w.id, "scope": "engagement" if w.engagement_id else "firm",
+        "engagement_id": w.engagement_id, "url": w.url,
+        "created_at": w.created_at.isoformat(), "updated_at": w.updated_at.isoformat(),
+        "updated_by": w.updated_by,
+    }
+    if secret is not None:
+        out["secret"] = secret
+    return out
+
+
+async def _get(request: web.Request, engagement_id: str | None) -> web.Response:
+    found = await webhooks.webhook(deps_of(request).queries.uow_factory, caller_of(request),
+                                   engagement_id)
+    return json_response(_webhook(found))
+
+
+async def _put(request: web.Request, engagement_id: str | None) -> web.Response:
+    deps = deps_of(request)
+    body = await read_json(request, "webhook_registration", deps.max_body_bytes)
+    done = await deps.bus.handle(commands.RegisterWebhook(
+        caller=caller_of(request), url=body["url"], engagement_id=engagement_id,
+        secret=body.get("secret")))
+    # The secret, when the hub made it, is in this answer only: never cache it anywhere.
+    return json_response(_webhook(done.webhook, done.secret),
+                         status=201 if done.created else 200,
+                         headers={"Cache-Control": "no-store"})
+
+
+async def _delete(request: web.Request, engagement_id: str | None) -> web.Response:
+    await deps_of(request).bus.handle(commands.RemoveWebhook(
+        caller=caller_of(request), engagement_id=engagement_id))
+    return web.Response(status=204)
+
+
+@routes.get("/api/v1/webhook")
+async def get_firm_webhook(request: web.Request) -> web.Response:
+    return await _get(request, None)
+
+
+@routes.put("/api/v1/webhook")
+async def put_firm_webhook(request: web.Request) -> web.Response:
+    return await _put(request, None)
+
+
+@routes.delete("/api/v1/webhook")
+async def delete_firm_webhook(request: web.Request) -> web.Response:
+    return await _delete(request, None)
+
+
+@routes.get("/api/v1/engagements/{id}/webhook")
+async def get_engagement_webhook(request: web.Request) -> web.Response:
+    return await _get(request, request.match_info["id"])
+
+
+@routes.put("/api/v1/engagements/{id}/webhook")
+async def put_engagement_webhook(request: web.Request) -> web.Response:
+    return await _put(request, request.match_info["id"])
+
+
+@routes.delete("/api/v1/engagements/{id}/webhook")
+async def delete_engagement_webhook(request: web.Request) -> web.Response:
+    return await _delete(request, request.match_info["id"])
+
+
+@routes.post("/api/v1/confirmations/{id}/workpaper/resend")
+async def resend_workpaper(request: web.Request) -> web.Response:
+    """Push the workpaper to the webhook again (a new message, X-Hub-Redelivery: 1)."""
+    deps = deps_of(request)
+    c = await deps.bus.handle(commands.ResendWorkpaper(
+        caller=caller_of(request), confirmation_id=request.match_info["id"]))
+    deps.after_commit()
+    return json_response({"confirmation_id": c.id, "queued": True}, status=202)
