@@ -1,0 +1,218 @@
+"""What the pages show: Chinese labels, overdue, filters and search, the signature report."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from hub.domain.model import Confirmation, Status
+from hub.domain.replies import Reply, ReplyStatus
+
+STATUS_LABELS: dict[str, str] = {
+    "draft": "草稿",
+    "awaiting_authorisation": "待授权",
+    "authorised": "已授权",
+    "letter_ready": "已制函",
+    "dispatched": "已发函",
+    "delivered": "已送达待回函",
+    "returned": "已退函",
+    "replied": "已回函",
+    "verified": "已核对",
+    "workpaper_delivered": "底稿已送达",
+    "cancelled": "已撤销",
+    "expired": "授权过期",
+    "failed": "失败",
+}
+
+LETTER_TYPE_LABELS: dict[str, str] = {
+    "bank_format1": "银行询证函（格式一）",
+    "bank_format2": "银行询证函（格式二）",
+    "bank_capital": "验资询证函",
+    "company_receivable": "企业询证函（应收）",
+    "company_payable": "企业询证函（应付）",
+}
+
+REPLY_STATUS_LABELS: dict[str, str] = {
+    "received": "待校验", "accepted": "已接受", "rejected": "已拒绝",
+}
+
+EVENT_LABELS: dict[str, str] = {
+    "confirmation.submitted": "提交函证申请 / submitted",
+    "reply.received": "收到回函 / reply received",
+    "reply.rejected": "回函未通过校验 / reply rejected",
+    "letter.dispatched": "发出询证函 / letter sent",
+    "letter.delivery_failed": "发函失败 / delivery failed",
+    "letter.second_request": "催函 / second request",
+    "workpaper.ready": "底稿已生成 / workpaper made",
+    "workpaper.delivery_failed": "底稿推送失败 / workpaper push failed",
+}
+
+CHINA = timedelta(hours=8)
+
+
+def event_label(event_type: str) -> str:
+    return EVENT_LABELS.get(event_type, event_type)
+
+
+def status_label(status: str) -> str:
+    return f"{STATUS_LABELS.get(status, status)}"
+
+
+def letter_type_label(letter_type: str) -> str:
+    return LETTER_TYPE_LABELS.get(letter_type, letter_type)
+
+
+def fmt_dt(value: datetime | date | None) -> str:
+    """Beijing time to the minute; dates as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (value + CHINA).strftime("%Y-%m-%d %H:%M") if value.tzinfo else str(value)
+    return value.isoformat()
+
+
+def is_overdue(c: Confirmation, today: date) -> bool:
+    """The same rule as the API's `overdue`: delivered, and the reply due date has passed."""
+    return c.status is Status.DELIVERED and c.reply_due is not None and c.reply_due < today
+
+
+def responder_name(c: Confirmation) -> str:
+    return str(c.letter.get("responder", {}).get("name", ""))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The confirmations table's filters, read from the query string (bad values ignored)."""
+
+    status: str = ""
+    overdue: bool = False
+    exceptions: bool = False
+    q: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, query: Any) -> Filters:
+        status = query.get("status", "")
+        raw_page = query.get("page", "1")
+        return cls(
+            status=status if status in STATUS_LABELS else "",
+            overdue=query.get("overdue") == "1",
+            exceptions=query.get("exceptions") == "1",
+            q=query.get("q", "").strip()[:100],
+            page=int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1,
+        )
+
+    def matches(self, c: Confirmation, today: date) -> bool:
+        if self.status and c.status.value != self.status:
+            return False
+        if self.overdue and not is_overdue(c, today):
+            return False
+        if self.exceptions and not c.exception_count:
+            return False
+        if self.q:
+            needle = self.q.casefold()
+            haystack = f"{c.letter_number}\n{responder_name(c)}".casefold()
+            if needle not in haystack:
+                return False
+        return True
+
+    def query(self, page: int) -> dict[str, str]:
+        """The query string of another page with the same filters."""
+        out = {"page": str(page)}
+        if self.status:
+            out["status"] = self.status
+        if self.overdue:
+            out["overdue"] = "1"
+        if self.exceptions:
+            out["exceptions"] = "1"
+        if self.q:
+            out["q"] = self.q
+        return out
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    letter_number: str
+    letter_type: str
+    responder: str
+    status: str
+    reply_due: date | None
+    overdue: bool
+    exceptions: int
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+
+
+def table(found: list[Confirmation], flt: Filters, today: date, size: int) -> Table:
+    """One page of the filtered confirmations, overdue ones first, then by letter number."""
+    chosen = [c for c in found if flt.matches(c, today)]
+    chosen.sort(key=lambda c: (not is_overdue(c, today), c.letter_number))
+    pages = max(1, math.ceil(len(chosen) / size))
+    current = min(flt.page, pages)
+    start = (current - 1) * size
+    rows = [Row(id=c.id, letter_number=c.letter_number, letter_type=c.letter_type.value,
+                responder=responder_name(c), status=c.status.value, reply_due=c.reply_due,
+                overdue=is_overdue(c, today), exceptions=c.exception_count or 0)
+            for c in chosen[start:start + size]]
+    return Table(rows=rows, total=len(chosen), page=current, pages=pages)
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """One reply's signature check as the workpaper reports it."""
+
+    received_at: datetime
+    status: str
+    signer: str
+    signer_sha256: str
+    valid: bool | None
+    registered: bool | None
+    bound: bool | None
+    reason: str
+
+
+_BINDING_PROBLEMS = ("answers letter", "answers another letter", "names another letter",
+                     "not the data", "reply data", "is for a")
+
+
+def signature_report(r: Reply) -> SignatureReport:
+    """Accepted: valid, registered and bound. Rejected: which check failed, from its reason
+    (the checker's wording in hub.services.exchange); not checked yet: unknown (None)."""
+    reason = r.reason or ""
+    if r.status is ReplyStatus.RECEIVED:
+        valid = registered = bound = None
+    elif r.status is ReplyStatus.ACCEPTED:
+        valid = registered = bound = True
+    else:
+        parts = [p for p in reason.split("; ") if p]
+        unregistered = [p for p in parts if "签名证书未登记" in p]
+        unbound = [p for p in parts if p not in unregistered and any(
+            s in p for s in _BINDING_PROBLEMS)]
+        registered = not unregistered
+        bound = not unbound
+        valid = r.signer_sha256 is not None and len(parts) == len(unregistered) + len(unbound)
+    return SignatureReport(received_at=r.received_at, status=r.status.value,
+                           signer=r.signer or "", signer_sha256=r.signer_sha256 or "",
+                           valid=valid, registered=registered, bound=bound, reason=reason)
+
+
+def downloads(c: Confirmation, replies: list[Reply]) -> list[tuple[str, str]]:
+    """(label, file name) of what can be downloaded now."""
+    out = []
+    if c.letter_sha256:
+        out.append(("询证函 / Letter (PDF)", "letter.pdf"))
+    if replies:
+        out.append(("回函 / Reply (PDF)", "reply.pdf"))
+    if c.status in (Status.VERIFIED, Status.WORKPAPER_DELIVERED):
+        out.append(("回函底稿 / Workpaper (PDF)", "workpaper.pdf"))
+        out.append(("证据包 / Evidence bundle (ZIP)", "evidence.zip"))
+    return out
