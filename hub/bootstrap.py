@@ -76,6 +76,57 @@ class Container:
         return PushDelivery(self.bus, self.blobs, secret,
                             timeout=self.settings.bank_push_timeout_seconds)
 
+    def smtp_mailer(self) -> Any:
+        """What the company portal sends its e-mails with (adapters/portal): the SMTP server,
+        or the mail_directory folder when one is set."""
+        from adapters.portal import DirectoryMailer, SmtpConfig, SmtpMailer
+
+        s = self.settings
+        if s.mail_directory:
+            return DirectoryMailer(Path(s.mail_directory), sender=s.smtp_from)
+        return SmtpMailer(SmtpConfig(host=s.smtp_host, port=s.smtp_port, sender=s.smtp_from,
+                                     starttls=s.smtp_starttls, user=s.smtp_user,
+                                     password=s.smtp_password, timeout=s.smtp_timeout_seconds))
+
+    def portal_base_url(self) -> str:
+        s = self.settings
+        return (s.portal_base_url or s.public_base_url
+                or f"http://{s.api_host}:{s.api_port}").rstrip("/")
+
+    async def portal_delivery(self) -> Any:
+        """The company portal's delivery: one-time links e-mailed to registered contacts."""
+        from adapters.portal import PortalDelivery
+
+        secret = await asyncio.to_thread(portal_secret, self.settings)
+        return PortalDelivery(self.bus, self.smtp_mailer(), secret,
+                              base_url=self.portal_base_url(),
+                              valid_days_after_due=self.settings.portal_link_days_after_due)
+
+    async def portal_app(self) -> Any:
+        """The company portal's pages, to serve at /portal."""
+        from adapters.portal import PortalDeps, create_portal_app
+        from hub.db.uow import uow_factory
+        from hub.services.portal import PortalReader
+
+        secret = await asyncio.to_thread(portal_secret, self.settings)
+        reader = PortalReader(uow_factory(self.engine, self.clock, readonly=True))
+        return create_portal_app(PortalDeps(
+            bus=self.bus, reader=reader, blobs=self.blobs, mailer=self.smtp_mailer(),
+            secret=secret, clock=self.clock,
+            secure_cookies=self.portal_base_url().startswith("https:")))
+
+    def workpaper_webhook(self) -> Any:
+        """The audit software adapter's webhook push (adapters/audit_software)."""
+        from adapters.audit_software import WorkpaperWebhook
+
+        s = self.settings
+        if self.bus.deps.secret_box is None:
+            raise ValidationFailed("workpaper webhooks need a secret box", field="data_dir")
+        base = s.public_base_url or f"http://{s.api_host}:{s.api_port}"
+        return WorkpaperWebhook(self.bus, self.bus.deps.secret_box, base,
+                                timeout=s.webhook_timeout_seconds,
+                                private_networks=s.webhook_private_networks)
+
     def api_deps(self, after_commit: Any = None) -> ApiDeps:
         return ApiDeps(
             bus=self.bus,
@@ -84,7 +135,36 @@ class Container:
             readiness={"database": self.ping_database, "broker": self.broker.ping},
             after_commit=after_commit or (lambda: None),
             clock=self.clock,
+            control_sheets=self.control_sheets(),
         )
+
+    def control_sheets(self) -> Any:
+        """The report centre's control sheets (hub.reports), PDFs drawn by hub.documents."""
+        from hub.documents import render_control_sheet
+        from hub.reports import ControlSheets
+
+        return ControlSheets(self.queries, self.clock, render_control_sheet)
+
+    def accounts(self) -> Any:
+        """The firm web UI's users and sessions (hub.services.accounts)."""
+        from datetime import timedelta
+
+        from hub.db.users import SqlAlchemyUserStore
+        from hub.services.accounts import Accounts, SessionPolicy
+
+        s = self.settings
+        policy = SessionPolicy(lifetime=timedelta(hours=s.web_session_hours),
+                               idle=timedelta(minutes=s.web_idle_minutes))
+        return Accounts(SqlAlchemyUserStore(self.engine), self.uow_factory, self.clock,
+                        policy=policy)
+
+    def web_deps(self) -> Any:
+        """What the firm web UI (hub.web, served at /web) needs."""
+        from hub.web import WebDeps
+
+        return WebDeps(accounts=self.accounts(), queries=self.queries, clock=self.clock,
+                       cookie_secure=self.settings.web_cookie_secure,
+                       control_sheets=self.control_sheets())
 
     async def pki_app(self) -> Any:
         """The development PKI's public web app (CRLs, CA certificates, a TSA) to serve at
@@ -119,6 +199,7 @@ def build(
     from hub.blobs import DirectoryBlobStore
     from hub.db.engine import create_engine
     from hub.db.uow import uow_factory
+    from hub.secretbox import FernetSecretBox
 
     clock = clock or SystemClock()
     calendar = prc_calendar()
@@ -135,6 +216,8 @@ def build(
         certificate_reader=read_certificate,
         reply_checker=reply_checker or _reply_checker(keyring),
         workpaper_maker=_workpaper_maker(settings, keyring),
+        portal_reply_maker=_portal_reply_maker(settings, keyring),
+        secret_box=FernetSecretBox(Path(settings.data_dir) / "secrets" / "webhooks.key"),
     )
     return Container(
         settings=settings,
@@ -202,6 +285,18 @@ def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker | None:
                                 level=Level(settings.letter_signature_level))
 
 
+def _portal_reply_maker(settings: Settings, keyring: Any) -> Any:
+    """Company portal replies sealed with the development PKI's hub key (None without one)."""
+    if keyring is None:
+        return None
+    from adapters.portal import SealedPortalReplyMaker
+    from hub.documents import render_portal_reply
+    from signing import Level
+
+    return SealedPortalReplyMaker(render_portal_reply, keyring,
+                                  level=Level(settings.letter_signature_level))
+
+
 def _reply_checker(keyring: Any) -> ReplyChecker | None:
     """Replies validated against the development PKI's roots (None without a keyring)."""
     if keyring is None:
@@ -220,12 +315,27 @@ def bank_push_secret(settings: Settings) -> bytes:
     (made on first use, readable by the owner only). Blocking."""
     if settings.bank_push_secret:
         return settings.bank_push_secret.encode("utf-8")
-    path = Path(settings.data_dir) / "secrets" / "bank_push.key"
+    from hub.secretbox import keep_key
+
+    return keep_key(Path(settings.data_dir) / "secrets" / "bank_push.key",
+                    lambda: secrets.token_urlsafe(32).encode("ascii"))
+
+
+def portal_secret(settings: Settings) -> bytes:
+    """The company portal's key (link tokens, code and CSRF hashes): configured, else a random
+    one kept in the data dir (made on first use, readable by the owner only). Blocking."""
+    if settings.portal_secret:
+        return settings.portal_secret.encode("utf-8")
+    path = Path(settings.data_dir) / "secrets" / "portal.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32))
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it meanwhile
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
     return path.read_text().strip().encode("utf-8")
 
 

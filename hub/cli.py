@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
-from hub import cli_registry, cli_signing
+from hub import cli_registry, cli_signing, cli_users
 from hub.domain.errors import HubError
 from hub.settings import Settings, load_settings
 
@@ -203,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_signing.add_commands(sub)
     cli_registry.add_commands(sub, _with_container)
+    cli_users.add_commands(sub, _with_container)
 
     parked = sub.add_parser("parked", help="parked messages").add_subparsers(
         dest="action", required=True

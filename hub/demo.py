@@ -104,16 +104,22 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
     from hub.runtime import Runtime
 
     configure_logging("warning", settings.log_format)
-    settings = settings.replace(scheduler_interval_seconds=5.0)
+    run = secrets.token_hex(3)
+    folder = settings.data_dir / "demo" / run
+    port = port if port is not None else _free_port()
+    settings = settings.replace(scheduler_interval_seconds=5.0, web_cookie_secure=False,
+                                portal_base_url=settings.portal_base_url
+                                or f"http://127.0.0.1:{port}")
+    if not settings.smtp_host and not settings.mail_directory:
+        # No SMTP server: the portal's e-mails go to a folder the demo's company reads.
+        settings = settings.replace(mail_directory=str(folder / "mail"))
     await migrate(settings.database_url)
     container = build(settings)
     runtime = Runtime(container, ("api", "relay", "worker", "scheduler"))
-    await runtime.start(host="127.0.0.1", port=port if port is not None else 0)
+    await runtime.start(host="127.0.0.1", port=port)
     base = f"http://127.0.0.1:{runtime.bound_port}"
     bank_runner = None
     try:
-        run = secrets.token_hex(3)
-        folder = settings.data_dir / "demo" / run
         known = next(iter((await asyncio.to_thread(Ledger.load, EXAMPLE_LEDGER)
                            ).customers.values()))
         client_name, client_uscc = known.name, known.uscc
@@ -122,6 +128,10 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
                                  uscc=COUNTERPARTY[2])
         bank_runner, bank = await _bank(container, base, folder)
         _, key = await container.bus.handle(CreateApiKey(org_id=firm_id, role="auditor"))
+        web_login, web_password = f"auditor-{run}@demo.example.cn", secrets.token_urlsafe(9)
+        await container.accounts().create_user(org_id=firm_id, email=web_login,
+                                               name="演示审计员", role="auditor",
+                                               password=web_password)
         headers = {"Authorization": f"Bearer {key}"}
         async with aiohttp.ClientSession(base, headers=headers) as http:
             resp = await http.post("/api/v1/engagements", json={
@@ -152,15 +162,17 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
                 for cid in ids:  # 授权: the audited entity authorises each request
                     resp = await client.post(f"/api/v1/confirmations/{cid}/authorization")
                     resp.raise_for_status()
-            bank_ids = ids[:3]
-            await _wait_for(http, ids[3:], ("dispatched",), within=120)
+            bank_ids, company_ids = ids[:3], ids[3:]
+            if settings.mail_directory:
+                await _wait_for(http, company_ids, ("delivered",), within=120)
+                await _answer_company_letters(base, Path(settings.mail_directory), run)
             rows = await _wait_for(http, bank_ids, BANK_DONE, within=180) + \
-                await _wait_for(http, ids[3:], ("dispatched",))
+                await _wait_for(http, company_ids, BANK_DONE, within=120)
             saved = await _save(http, rows, folder, "letter.pdf", "")
             replies = await _save(http, rows, folder, "reply.pdf", "回函-")
             exceptions = {r["id"]: (await (await http.get(
                 f"/api/v1/confirmations/{r['id']}/replies")).json())["exceptions"] for r in rows}
-            await _wait_for_documents(http, bank_ids, "evidence.zip")
+            await _wait_for_documents(http, ids, "evidence.zip")
             bundles = await _save(http, rows, folder, "evidence.zip", "证据包-")
             await _save(http, rows, folder, "workpaper.pdf", "底稿-")
         checks = await _check_signatures(settings, saved)
@@ -178,13 +190,14 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
               f"{'intact' if report.ok else 'BROKEN at ' + str(report.first_bad_seq)}")
         print(f"database: {settings.database_url}")
         print(f"try: curl -H 'Authorization: Bearer {key}' {base}/api/v1/confirmations")
-        bank_rows = rows[:3]
-        ok = (report.ok and all(r["status"] == "verified" for r in bank_rows)
-              and [r["exception_count"] for r in bank_rows] == [1, 1, 0]
+        print(f"web: {base}/web/  sign in as {web_login} / {web_password}")
+        answered = rows if settings.mail_directory else rows[:3]
+        ok = (report.ok and all(r["status"] == "verified" for r in answered)
+              and [r["exception_count"] for r in answered] == [1, 1, 0, 0, 1][:len(answered)]
               and all(v.startswith("2 valid") for v in checks.values())
-              and len(checks) == len(rows) and len(reply_checks) == len(bank_rows)
+              and len(checks) == len(rows) and len(reply_checks) == len(answered)
               and all(v.startswith("1 valid") for v in reply_checks.values())
-              and len(bundle_checks) == len(bank_rows) and all(bundle_checks.values()))
+              and len(bundle_checks) == len(answered) and all(bundle_checks.values()))
         if not once:
             print("\nserving; Ctrl-C to stop")
             await _forever()
@@ -193,6 +206,28 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
         if bank_runner is not None:
             await bank_runner.cleanup()
         await runtime.stop()
+
+
+async def _answer_company_letters(base: str, mail_folder: Path, run: str) -> None:
+    """The counterparty's contact answers through the portal: agrees with the receivable
+    letter, and reports a different figure on the (negative) payable letter."""
+    from hub.demo_company import MailFolder, answer_letter
+
+    mail = MailFolder(mail_folder)
+    for n, letter_type in ((4, "company_receivable"), (5, "company_payable")):
+        letter = schemas.example(f"confirmation_request.{letter_type}")["letter"]
+        own = {} if letter_type == "company_receivable" else {(0, "owed_to_you"): "734000.00"}
+        await answer_letter(base, mail, f"DEMO-{run}-{n:02d}", letter, own,
+                            explanation="我司记录的材料采购款为 734,000.00 元，差额为质量扣款。")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 async def _wait_for_documents(http: aiohttp.ClientSession, ids: list[str], document: str,
@@ -230,9 +265,9 @@ def _print(base: str, engagement_id: str, rows: list[dict[str, Any]], checks: di
             print(f"  {r['letter_number']} 差异: {e['item']} 第{(e['row'] or 0) + 1}行 "
                   f"{e['field'] or e['kind']}: 账面 {e['book_value']} / 回函 "
                   f"{e['confirmed_value']} (差额 {e['difference']})")
-    waiting = [r for r in rows if not r["letter_type"].startswith("bank_")]
+    waiting = [r for r in rows if r["status"] != "verified"]
     if waiting:
-        print("  company letters stay dispatched: the reply portal comes with issue 5")
+        print(f"  not answered: {', '.join(r['letter_number'] for r in waiting)}")
 
 
 async def _wait_for(

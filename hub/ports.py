@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -22,8 +22,12 @@ from hub.domain.model import (
     Role,
     Status,
 )
+from hub.domain.portal import PortalLink
+from hub.domain.procedures import AlternativeProcedure
 from hub.domain.replies import Reply, ReplyException
 from hub.domain.responders import Responder, ResponderStatus, SigningCertificate
+from hub.domain.users import WebSession, WebUser
+from hub.domain.webhooks import Webhook
 
 # --------------------------------------------------------------------------- identity
 
@@ -197,6 +201,48 @@ class ReplyRepository(Protocol):
     async def exceptions(self, confirmation_id: str) -> builtins.list[ReplyException]: ...
 
 
+class WebhookRepository(Protocol):
+    """Webhooks of audit software (hub.domain.webhooks), one per firm and per engagement."""
+
+    async def save(self, webhook: Webhook) -> None:
+        """Insert, or replace the one of the same firm and scope."""
+
+    async def get(self, firm_org_id: str, engagement_id: str | None) -> Webhook | None: ...
+    async def remove(self, firm_org_id: str, engagement_id: str | None) -> Webhook | None: ...
+    async def for_engagement(self, firm_org_id: str, engagement_id: str) -> Webhook | None:
+        """The engagement's webhook, else its firm's, else None."""
+
+
+class SecretBox(Protocol):
+    """Encrypts secrets the hub must keep (webhook keys) with a key outside the database."""
+
+    async def seal(self, secret: str) -> str: ...
+    async def unseal(self, sealed: str) -> str:
+        """The secret; PermanentError if the key it was sealed with is gone."""
+
+
+class ProcedureRepository(Protocol):
+    """The auditor's alternative procedures (替代程序): append-only, no update or delete."""
+
+    async def add(self, procedure: AlternativeProcedure) -> None: ...
+    async def by_idempotency_key(self, confirmation_id: str, key: str
+                                 ) -> AlternativeProcedure | None: ...
+    async def of(self, confirmation_ids: Sequence[str]
+                 ) -> builtins.list[AlternativeProcedure]: ...
+
+
+class PortalLinkRepository(Protocol):
+    """The company portal's one-time links (hub.domain.portal.PortalLink)."""
+
+    async def add(self, link: PortalLink) -> None: ...
+    async def by_message(self, message_id: str) -> PortalLink | None: ...
+    async def by_token(self, token_hash: str, *, for_update: bool = False
+                       ) -> PortalLink | None: ...
+    async def of(self, confirmation_id: str) -> builtins.list[PortalLink]: ...
+    async def negatives_unanswered(self, today: date, limit: int) -> builtins.list[str]: ...
+    async def save(self, link: PortalLink) -> None: ...
+
+
 class Inbox(Protocol):
     async def claim(self, consumer: str, message_id: str) -> bool:
         """Record the message as processed by `consumer`; False if it already was."""
@@ -219,6 +265,12 @@ class UnitOfWork(Protocol):
     def responders(self) -> ResponderRepository: ...
     @property
     def replies(self) -> ReplyRepository: ...
+    @property
+    def portal_links(self) -> PortalLinkRepository: ...
+    @property
+    def procedures(self) -> ProcedureRepository: ...
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -284,6 +336,15 @@ class WorkpaperInput:
     letter_pdf: bytes
     reply_pdf: bytes
     reply_data: dict[str, Any] | None
+    attachments: tuple[tuple[str, bytes], ...] = ()
+    """(name in the bundle, content) of the files the responder attached to the reply."""
+
+
+class PortalReplyMaker(Protocol):
+    """Renders a company's portal reply, or the record that a negative letter went
+    unanswered, and seals it with the hub's own certificate (PAdES)."""
+
+    async def make(self, record: dict[str, Any]) -> bytes: ...
 
 
 class WorkpaperMaker(Protocol):
@@ -291,6 +352,14 @@ class WorkpaperMaker(Protocol):
     hub's certificate, and packs the evidence bundle: (workpaper PDF, evidence ZIP)."""
 
     async def make(self, source: WorkpaperInput) -> tuple[bytes, bytes]: ...
+
+
+class SheetPdfRenderer(Protocol):
+    """Renders a report table (the control sheet, 函证控制表) given as a plain dict to a PDF
+    (hub.documents.render_control_sheet); blocking, so it runs off the event loop."""
+
+    def __call__(self, sheet: Mapping[str, Any], *, created_at: datetime | None = None
+                 ) -> bytes: ...
 
 
 class LetterMaker(Protocol):
@@ -467,3 +536,23 @@ class FrozenClock:
         from datetime import timedelta
 
         return (self.current + timedelta(hours=8)).date()
+
+
+# --------------------------------------------------------------------------- web users
+
+
+class UserStore(Protocol):
+    """Firm web users and their sessions (hub.domain.users); not part of the event log."""
+
+    async def add_user(self, user: WebUser) -> None: ...
+    async def user_by_email(self, email: str) -> WebUser | None: ...
+    async def user(self, user_id: str) -> WebUser | None: ...
+    async def record_failure(self, user_id: str, now: datetime) -> int: ...
+    async def lock(self, user_id: str, until: datetime) -> None: ...
+    async def reset_failures(self, user_id: str) -> None: ...
+    async def disable_user(self, user_id: str, at: datetime) -> None: ...
+    async def add_session(self, session: WebSession) -> None: ...
+    async def session(self, session_id: str) -> WebSession | None: ...
+    async def touch_session(self, session_id: str, now: datetime) -> None: ...
+    async def end_session(self, session_id: str) -> None: ...
+    async def end_sessions_before(self, now: datetime) -> int: ...

@@ -64,7 +64,7 @@ class Runtime:
             )
             await consumer.start()
             self.consumers.append(consumer)
-            await self._start_bank_api()
+            await self._start_adapters()
         if "relay" in self.roles:
             from hub.db.sealer import EventLogSealer
             from hub.messaging.relay import Relay
@@ -81,6 +81,10 @@ class Runtime:
             pki = await self.c.pki_app()
             if pki is not None:
                 app.add_subapp("/pki", pki)
+            app.add_subapp("/portal", await self.c.portal_app())
+            from hub.web import mount
+
+            mount(app, self.c.web_deps())
             self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await self.runner.setup()
             bind_port = s.api_port if port is None else port
@@ -113,16 +117,27 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def _start_bank_api(self) -> None:
-        """The bank API adapter's consumer: pushes letters to banks that take them."""
-        from hub.messaging.consumer import Consumer
-        from hub.messaging.topology import BANK_API_QUEUE
+    async def _start_adapters(self) -> None:
+        """The channel adapters' consumers: the bank API's pushes to banks, the company
+        portal's e-mailed links, the audit software's workpaper webhooks."""
+        from hub.messaging.topology import AUDIT_SOFTWARE_QUEUE, BANK_API_QUEUE, PORTAL_QUEUE
 
-        push = await self.c.bank_push()
+        await self._consume(BANK_API_QUEUE, await self.c.bank_push())
+        if not self.c.settings.smtp_host and not self.c.settings.mail_directory:
+            log.warning("portal_without_smtp", reason="no smtp_host: letters to companies are "
+                        "parked until one is configured and they are replayed")
+        await self._consume(PORTAL_QUEUE, await self.c.portal_delivery())
+        await self._consume(AUDIT_SOFTWARE_QUEUE, self.c.workpaper_webhook())
+
+    async def _consume(self, queue: str, adapter: Any) -> None:
+        """Start a consumer of `queue` whose handler is `adapter`; its `parked` notes a
+        message that gave up in the letter's history."""
+        from hub.messaging.consumer import Consumer
+
         consumer = Consumer(
-            name="adapter.bank_api", queue=BANK_API_QUEUE, handler=push,
-            broker=self.c.broker, uow_factory=self.c.uow_factory,
-            parking=self.c.parking_store(), settings=self.c.settings, on_parked=push.parked,
+            name=queue, queue=queue, handler=adapter, broker=self.c.broker,
+            uow_factory=self.c.uow_factory, parking=self.c.parking_store(),
+            settings=self.c.settings, on_parked=adapter.parked,
         )
         await consumer.start()
         self.consumers.append(consumer)
@@ -134,6 +149,9 @@ class Runtime:
                 expired = await self.c.bus.handle(commands.ExpireAuthorisations())
                 if expired:
                     log.info("authorisations_expired", count=len(expired))
+                concluded = await self.c.bus.handle(commands.ConcludeUnansweredNegatives())
+                if concluded:
+                    log.info("negatives_concluded_without_reply", count=len(concluded))
                 reminded = await self.c.bus.handle(commands.SendSecondRequests())
                 if reminded:
                     log.info("second_requests_sent", count=len(reminded))

@@ -67,6 +67,48 @@ class Settings:
     them out of band; empty: a random key kept in <data_dir>/secrets/bank_push.key."""
     bank_push_timeout_seconds: float = 30.0
     """How long a push to a bank's endpoint may take before it counts as failed (retried)."""
+    smtp_host: str = ""
+    """The SMTP server the company portal's e-mails go through; empty: none is sent (letters
+    to companies are parked until one is configured and they are replayed)."""
+    mail_directory: str = ""
+    """A folder the portal's e-mails are written into as .eml files instead of being sent
+    (development, `hub demo`); empty: they go through smtp_host."""
+    smtp_port: int = 25
+    """Its port: 25, 587 (with smtp_starttls) or 465 (implicit TLS)."""
+    smtp_from: str = "电子函证中心 <noreply@localhost>"
+    """The From address of the portal's e-mails."""
+    smtp_starttls: bool = False
+    """Upgrade the SMTP connection with STARTTLS before logging in."""
+    smtp_user: str = ""
+    """SMTP login; empty: no login."""
+    smtp_password: str = ""
+    """SMTP password (set it in the environment, HUB_SMTP_PASSWORD)."""
+    smtp_timeout_seconds: float = 30.0
+    """How long the SMTP server may take before sending counts as failed (retried)."""
+    portal_base_url: str = ""
+    """Where companies reach the portal, for the links e-mailed to them (https://… in
+    production; its cookies are then Secure); empty: public_base_url, else
+    http://<api_host>:<api_port>."""
+    portal_link_days_after_due: int = 14
+    """Calendar days a portal link stays valid after the reply deadline."""
+    portal_secret: str = ""
+    """The key portal link tokens and codes are derived and hashed with; empty: a random key
+    kept in <data_dir>/secrets/portal.key."""
+    public_base_url: str = ""
+    """The hub's address as others reach it (e.g. https://hub.example.cn), for the absolute
+    links webhooks send; empty: http://<api_host>:<api_port>."""
+    webhook_timeout_seconds: float = 10.0
+    """How long a workpaper push to a firm's webhook may take before it counts as failed."""
+    webhook_private_networks: bool = False
+    """Let webhooks point at loopback and private addresses (development and tests only: a
+    firm chooses the URL, and the hub must not become its way into the hub's own network)."""
+    web_cookie_secure: bool = True
+    """The firm web UI's cookies are Secure and __Host- prefixed (browsers send them over
+    HTTPS only, and over http://127.0.0.1 and localhost); false only for a plain-HTTP test."""
+    web_session_hours: float = 12.0
+    """A web session ends this long after sign-in."""
+    web_idle_minutes: float = 30.0
+    """…or after this long without a page view."""
     log_format: str = "auto"
     """auto, json or console."""
     log_level: str = "info"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Callable
@@ -13,20 +11,16 @@ from typing import Any
 import aiohttp
 import structlog
 
+from adapters.signed_http import post_signed, signature
 from hub.domain.commands import RecordDelivery, RecordDeliveryFailure
-from hub.domain.errors import PermanentError, TransientError
+from hub.domain.errors import PermanentError
 from hub.ports import BlobStore, Envelope, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 ACTOR = "adapter:bank_api"
-TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-
-
-def push_signature(secret: bytes, timestamp: str, body: bytes) -> str:
-    """X-Hub-Signature: HMAC-SHA256 over "<timestamp>." + body, as the bank checks it."""
-    mac = hmac.new(secret, timestamp.encode("ascii") + b"." + body, hashlib.sha256)
-    return f"sha256={mac.hexdigest()}"
+push_signature = signature
+"""X-Hub-Signature of a push, as the bank checks it (adapters.signed_http.signature)."""
 
 
 class PushDelivery:
@@ -80,31 +74,16 @@ class PushDelivery:
         log.info("letter_pushed", confirmation_id=c.id, receipt=receipt)
 
     async def _post(self, url: str, body: bytes, message_id: str) -> str:
-        stamp = str(int(self._clock()))
-        headers = {"Content-Type": "application/json", "X-Hub-Timestamp": stamp,
-                   "X-Hub-Signature": push_signature(self._secret, stamp, body),
-                   "X-Hub-Message-Id": message_id}
-        timeout = aiohttp.ClientTimeout(total=self._timeout)
-        session = self._session() if self._session else aiohttp.ClientSession(timeout=timeout)
+        text = await post_signed(url, body, secret=self._secret, message_id=message_id,
+                                 timestamp=str(int(self._clock())), party="the bank",
+                                 timeout_seconds=self._timeout, session=self._session)
         try:
-            async with session.post(url, data=body, headers=headers) as resp:
-                text = await resp.text()
-                if resp.status in TRANSIENT_STATUSES:
-                    raise TransientError(f"the bank answered {resp.status}: {text[:200]}")
-                if not 200 <= resp.status < 300:
-                    raise PermanentError(f"the bank refused the letter: {resp.status} "
-                                         f"{text[:200]}")
-                try:
-                    receipt = json.loads(text).get("receipt_id")
-                except (ValueError, AttributeError):
-                    receipt = None
-                if not isinstance(receipt, str) or not receipt:
-                    raise PermanentError("the bank accepted the letter without a receipt_id")
-                return receipt
-        except (aiohttp.ClientError, TimeoutError) as e:
-            raise TransientError(f"the bank's endpoint is unreachable: {e!r}") from e
-        finally:
-            await session.close()
+            receipt = json.loads(text).get("receipt_id")
+        except (ValueError, AttributeError):
+            receipt = None
+        if not isinstance(receipt, str) or not receipt:
+            raise PermanentError("the bank accepted the letter without a receipt_id")
+        return receipt
 
     async def parked(self, envelope: dict[str, Any], reason: str) -> None:
         """Note on the letter that its delivery gave up (the consumer's on_parked)."""

@@ -92,6 +92,7 @@ class SealedWorkpaperMaker:
         }
         for i, crl in enumerate(crls):
             files[f"revocation/ca-{i + 1}.crl"] = crl
+        files.update(source.attachments)
         if source.reply_data is not None:
             files["reply.json"] = json.dumps(source.reply_data, ensure_ascii=False,
                                              indent=1).encode("utf-8")

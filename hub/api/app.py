@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub.api import routes
 from hub.api.deps import CALLER, DEPS, REQUEST_ID, ApiDeps
-from hub.api.problems import problem_middleware
+from hub.api.problems import loggable, problem_middleware
 from hub.domain.errors import Unauthenticated
 
 log = structlog.get_logger(__name__)
@@ -34,8 +34,8 @@ async def request_context(request: web.Request, handler: Any) -> web.StreamRespo
         response = await handler(request)
         status = response.status
     finally:
-        log.info("request_handled", method=request.method, path=request.path, status=status,
-                 ms=round((time.perf_counter() - started) * 1000, 1))
+        log.info("request_handled", method=request.method, path=loggable(request.path),
+                 status=status, ms=round((time.perf_counter() - started) * 1000, 1))
         structlog.contextvars.clear_contextvars()
     response.headers["X-Request-ID"] = rid
     return response

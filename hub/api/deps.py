@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -11,6 +12,9 @@ from hub.domain.model import Caller
 from hub.ports import Clock, SystemClock
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
+
+if TYPE_CHECKING:
+    from hub.reports import ControlSheets
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -26,6 +30,8 @@ class ApiDeps:
     after_commit: Callable[[], None] = lambda: None
     clock: Clock = field(default_factory=SystemClock)
     """Whose today decides which replies are overdue."""
+    control_sheets: ControlSheets | None = None
+    """The report centre's control sheets (函证控制表), XLSX and PDF."""
 
 
 DEPS = web.AppKey("deps", ApiDeps)

@@ -293,6 +293,8 @@ def _paths() -> dict[str, Any]:
         },
         **openapi_registry.paths(),
         **openapi_inbox.paths(),
+        **_webhooks("paths"),
+        **_reports(),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApi", "tags": ["meta"], "security": [],
@@ -331,6 +333,20 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _webhooks(part: str) -> dict[str, Any]:
+    """The webhook registration `paths`, or the `webhooks` the hub sends (openapi_webhooks)."""
+    from hub.api import openapi_webhooks
+
+    return openapi_webhooks.paths() if part == "paths" else openapi_webhooks.webhooks()
+
+
+def _reports() -> dict[str, Any]:
+    """Alternative procedures and control sheets (openapi_reports)."""
+    from hub.api import openapi_reports
+
+    return openapi_reports.paths()
+
+
 def _version() -> str:
     try:
         return metadata.version("confirmation-hub")
@@ -361,10 +377,15 @@ def _document() -> dict[str, Any]:
             {"name": "confirmations", "description": "Confirmation letters (函证)."},
             {"name": "registry", "description": "The responder registry (函证地址登记)."},
             {"name": "inbox", "description": "A bank's letters, returns and replies."},
+            {"name": "reports", "description": "Control sheets (函证控制表) and the auditor's "
+                                               "alternative procedures (替代程序)."},
+            {"name": "webhooks", "description": "Workpapers pushed to audit software "
+                                                 "(审计作业系统) and their registration."},
             {"name": "meta", "description": "Health and this document."},
         ],
         "security": [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}],
         "paths": _paths(),
+        "webhooks": _webhooks("webhooks"),
         "components": {
             "schemas": component_schemas(),
             "responses": _responses(),

@@ -105,6 +105,15 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
         return problem(e.status, e.reason, code=f"http_{e.status}", request=request,
                        headers={k: v for k, v in e.headers.items() if k == "Allow"})
     except Exception:
-        structlog.get_logger(__name__).exception("unhandled_error", path=request.path)
+        structlog.get_logger(__name__).exception("unhandled_error",
+                                                 path=loggable(request.path))
         return problem(500, "internal error; the request id identifies it in the logs",
                        code="internal", request=request)
+
+
+def loggable(path: str) -> str:
+    """The path as logs may keep it: a portal link's token is a secret (/portal/l/***/…)."""
+    if path.startswith("/portal/l/"):
+        _, _, rest = path.removeprefix("/portal/l/").partition("/")
+        return "/portal/l/***" + (f"/{rest}" if rest else "")
+    return path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from hub.domain.model import Confirmation, Engagement
@@ -148,6 +147,7 @@ def reply(r: Reply) -> dict[str, Any]:
         "signer": r.signer,
         "signer_sha256": r.signer_sha256,
         "checked_at": _d(r.checked_at),
+        "conclusion": (r.data or {}).get("conclusion"),
     }
 
 
@@ -159,15 +159,6 @@ def reply_exception(e: ReplyException) -> dict[str, Any]:
         "kind": e.kind,
         "book_value": e.book_value,
         "confirmed_value": e.confirmed_value,
-        "difference": _as_given(e.difference, e.book_value, e.confirmed_value),
+        "difference": e.difference_text(),
         "explanation": e.explanation,
     }
-
-
-def _as_given(amount: Decimal | None, *given: Any) -> str | None:
-    """`amount` with as many decimal places as the figures it was computed from."""
-    if amount is None:
-        return None
-    places = max((len(str(g).partition(".")[2]) for g in given if isinstance(g, str)),
-                 default=2)
-    return str(amount.quantize(Decimal(1).scaleb(-places)))

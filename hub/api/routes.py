@@ -10,7 +10,7 @@ import structlog
 from aiohttp import web
 
 import schemas
-from hub.api import inbox_routes, registry_routes
+from hub.api import inbox_routes, registry_routes, report_routes, webhook_routes
 from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
 from hub.api.jsonresponse import json_response
@@ -275,7 +275,8 @@ async def reply_pdf(request: web.Request) -> web.Response:
 
 def route_tables() -> tuple[web.RouteTableDef, ...]:
     """Every route table the API serves (the OpenAPI test reads them all)."""
-    return (routes, registry_routes.routes, inbox_routes.routes)
+    return (routes, registry_routes.routes, inbox_routes.routes, webhook_routes.routes,
+            report_routes.routes)
 
 
 def setup(app: web.Application) -> None:

@@ -225,6 +225,23 @@ reply_exceptions = Table(
     Column("explanation", Text(), nullable=False),
 )
 
+# Control sheet (hub/reports): the auditor's alternative procedures (替代程序), append-only.
+alternative_procedures = Table(
+    "alternative_procedures",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),  # the order they were noted
+    Column("id", String(ID), nullable=False, unique=True),
+    Column("confirmation_id", String(ID), ForeignKey("confirmations.id"), nullable=False,
+           index=True),
+    Column("text", Text(), nullable=False),
+    Column("conclusion", Text(), nullable=True),
+    Column("noted_by", String(200), nullable=False),
+    Column("noted_at", UTCDateTime(), nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    # A retried POST with its Idempotency-Key is the same note.
+    UniqueConstraint("confirmation_id", "idempotency_key"),
+)
+
 documents = Table(
     "documents",
     metadata,
@@ -287,4 +304,77 @@ parked_messages = Table(
     Column("attempts", Integer(), nullable=False),
     Column("parked_at", UTCDateTime(), nullable=False),
     Column("replayed_at", UTCDateTime(), nullable=True),
+)
+
+# Firm web UI (hub/web): users signing in with a password, and their sessions.
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("org_id", String(ID), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("email", String(255), nullable=False, unique=True),  # the login, lower case
+    Column("display_name", String(255), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", String(255), nullable=False),  # argon2id, PHC string
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("disabled_at", UTCDateTime(), nullable=True),
+    Column("failed_attempts", Integer(), nullable=False, server_default="0"),
+    Column("locked_until", UTCDateTime(), nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie's token, never the token
+    Column("user_id", String(ID), ForeignKey("web_users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("user_agent", String(255), nullable=False),
+)
+
+# Audit-software webhooks (adapters/audit_software): one per firm ("firm") and per engagement.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("firm_org_id", String(ID), ForeignKey("organisations.id"), nullable=False),
+    Column("engagement_id", String(ID), ForeignKey("engagements.id"), nullable=True),
+    # "firm", or the engagement's id: NOT NULL, so the unique constraint also holds the firm's.
+    Column("scope", String(ID), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("sealed_secret", Text(), nullable=False),  # Fernet token; the key is in <data>/secrets
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("firm_org_id", "scope"),
+)
+
+# The company portal's one-time links (adapters/portal): only the token's hash is kept, and
+# the verification code's and the session's, never the secrets themselves.
+portal_links = Table(
+    "portal_links",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("confirmation_id", String(ID), ForeignKey("confirmations.id"), nullable=False,
+           index=True),
+    # The dispatch (or second request) message it was made for: a retry finds it again.
+    Column("message_id", String(200), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("contact_name", String(255), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("code_hash", String(64), nullable=True),
+    Column("code_sent_at", UTCDateTime(), nullable=True),
+    Column("code_expires_at", UTCDateTime(), nullable=True),
+    Column("code_sends", Integer(), nullable=False),
+    Column("wrong_codes", Integer(), nullable=False),
+    Column("verified_at", UTCDateTime(), nullable=True),
+    Column("session_hash", String(64), nullable=True),
+    Column("session_expires_at", UTCDateTime(), nullable=True),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Column("reply_id", String(ID), nullable=True),
 )

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub.db import eventlog
 from hub.db.confirmations import SqlAlchemyConfirmationRepository
 from hub.db.documents import SqlAlchemyDocumentRepository
+from hub.db.portal import SqlAlchemyPortalLinkRepository
+from hub.db.procedures import SqlAlchemyProcedureRepository
 from hub.db.replies import SqlAlchemyReplyRepository
 from hub.db.repositories import (
     Session,
@@ -25,6 +27,7 @@ from hub.db.repositories import (
 from hub.db.responders import SqlAlchemyResponderRepository
 from hub.db.tables import outbox
 from hub.db.types import json_normalise
+from hub.db.webhooks import SqlAlchemyWebhookRepository
 from hub.domain import events
 from hub.ports import Clock, Envelope
 
@@ -74,6 +77,9 @@ class SqlAlchemyUnitOfWork:
         self.documents = SqlAlchemyDocumentRepository(self._session)
         self.responders = SqlAlchemyResponderRepository(self._session)
         self.replies = SqlAlchemyReplyRepository(self._session)
+        self.portal_links = SqlAlchemyPortalLinkRepository(self._session)
+        self.webhooks = SqlAlchemyWebhookRepository(self._session)
+        self.procedures = SqlAlchemyProcedureRepository(self._session)
 
     @property
     def connection(self) -> AsyncConnection:

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from hub.documents._control_sheet import render_control_sheet
 from hub.documents._errors import RenderError, UnknownLetterType, UnprintableCharacter
 from hub.documents._manifest_seal import render_manifest_seal
+from hub.documents._portal_reply import render_portal_reply
 from hub.documents._render import (
     LETTER_TYPES,
     RenderedLetter,
@@ -28,9 +30,11 @@ __all__ = [
     "UnknownLetterType",
     "UnprintableCharacter",
     "check_letter",
+    "render_control_sheet",
     "render_letter",
     "render_letter_document",
     "render_manifest_seal",
+    "render_portal_reply",
     "render_reply",
     "render_reply_document",
     "render_workpaper",

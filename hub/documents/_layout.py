@@ -170,6 +170,8 @@ class Flow:
     y: float = CONTENT_TOP
     left: float = MARGIN_X
     right: float = PAGE_WIDTH - MARGIN_X
+    bottom: float = CONTENT_BOTTOM
+    """Where content ends on a page (lower on a portrait page than on a landscape one)."""
 
     @property
     def width(self) -> float:
@@ -185,21 +187,21 @@ class Flow:
 
     def keep(self, height: float) -> None:
         """Starts a new page unless `height` fits below (or could not fit on any page)."""
-        if self.y + height > CONTENT_BOTTOM and height <= CONTENT_BOTTOM - CONTENT_TOP:
+        if self.y + height > self.bottom and height <= self.bottom - CONTENT_TOP:
             if self.y > CONTENT_TOP:
                 self.new_page()
 
     def together(self, draw: Callable[[Flow], object]) -> None:
         """Runs `draw` so that what it lays out stays on one page, if it fits on one: it is laid
         out once on a scratch flow to learn its height (so `draw` must be repeatable)."""
-        scratch = Flow(self.measure, left=self.left, right=self.right)
+        scratch = Flow(self.measure, left=self.left, right=self.right, bottom=self.bottom)
         draw(scratch)
         if len(scratch.pages) == 1:
             self.keep(scratch.y - CONTENT_TOP)
         draw(self)
 
     def space(self, height: float) -> None:
-        self.y = min(self.y + height, CONTENT_BOTTOM)
+        self.y = min(self.y + height, self.bottom)
 
     def _emit(self, op: Op) -> None:
         self.pages[-1].append(op)
@@ -223,7 +225,7 @@ class Flow:
         lh = line_height(size)
         lines = self._paragraph_lines(text, size, indent, first_indent)
         for line, starts in lines:
-            if self.y + lh > CONTENT_BOTTOM:
+            if self.y + lh > self.bottom:
                 self.new_page()
             x = self.left + indent + (first_indent if starts else 0.0)
             if align != "L":
@@ -236,7 +238,7 @@ class Flow:
     def columns(self, texts: Sequence[str], *, size: float = BODY) -> None:
         """One line of label–value pairs spread over equal columns (contacts, signatures)."""
         lh = line_height(size)
-        if self.y + lh > CONTENT_BOTTOM:
+        if self.y + lh > self.bottom:
             self.new_page()
         step = self.width / max(len(texts), 1)
         for i, text in enumerate(texts):
@@ -284,10 +286,10 @@ class Flow:
         """Draws the table; a page break repeats the header row, a tall row is split."""
         self._draw_row(layout, layout.header, 0, None, size, header=True)
         for row in layout.rows:
-            if self.y + row.height <= CONTENT_BOTTOM:
+            if self.y + row.height <= self.bottom:
                 self._draw_row(layout, row, 0, None, size)
                 continue
-            if layout.header.height + row.height <= CONTENT_BOTTOM - CONTENT_TOP:
+            if layout.header.height + row.height <= self.bottom - CONTENT_TOP:
                 self.new_page()
                 self._draw_row(layout, layout.header, 0, None, size, header=True)
                 self._draw_row(layout, row, 0, None, size)
@@ -299,11 +301,11 @@ class Flow:
         total = max(len(c) for c in row.cells)
         first = 0
         while first < total:
-            room = int((CONTENT_BOTTOM - self.y - 2 * CELL_PAD_Y) // lh)
+            room = int((self.bottom - self.y - 2 * CELL_PAD_Y) // lh)
             if room < 1 and self.y > CONTENT_TOP:
                 self.new_page()
                 self._draw_row(layout, layout.header, 0, None, size, header=True)
-                room = int((CONTENT_BOTTOM - self.y - 2 * CELL_PAD_Y) // lh)
+                room = int((self.bottom - self.y - 2 * CELL_PAD_Y) // lh)
             last = min(total, first + max(room, 1))  # at least one line: always progress
             self._draw_row(layout, row, first, last, size)
             first = last

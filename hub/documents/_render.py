@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -97,25 +97,29 @@ def draw(info: Letter, pages: list[list[Op]], *, created_at: datetime | None = N
     if keywords:
         pdf.set_keywords(keywords)
     total = len(pages)
-    size = BODY
     for number, ops in enumerate(pages, start=1):
         pdf.add_page()
         _running_text(pdf, info, number, total)
-        for op in ops:
-            if isinstance(op, Text):
-                if op.size != size:
-                    pdf.set_font_size(op.size)
-                    size = op.size
-                draw_text(pdf, op.x, op.baseline, op.text, bold=op.bold)
-            elif isinstance(op, Line):
-                pdf.line(op.x1, op.y1, op.x2, op.y2)
-            elif isinstance(op, Rect):
-                pdf.rect(op.x, op.y, op.w, op.h)
-        if size != BODY:
-            pdf.set_font_size(BODY)
-            size = BODY
+        draw_ops(pdf, ops)
     boxes = {role: _signature_box(box) for role, box in info.boxes.items()}
     return RenderedLetter(finish(pdf), total, boxes)
+
+
+def draw_ops(pdf: FPDF, ops: Sequence[Op]) -> None:
+    """Draws one page's laid-out text, lines and rectangles; leaves the font at the body size."""
+    size = BODY
+    for op in ops:
+        if isinstance(op, Text):
+            if op.size != size:
+                pdf.set_font_size(op.size)
+                size = op.size
+            draw_text(pdf, op.x, op.baseline, op.text, bold=op.bold)
+        elif isinstance(op, Line):
+            pdf.line(op.x1, op.y1, op.x2, op.y2)
+        elif isinstance(op, Rect):
+            pdf.rect(op.x, op.y, op.w, op.h)
+    if size != BODY:
+        pdf.set_font_size(BODY)
 
 
 def _running_text(pdf: FPDF, info: Letter, number: int, total: int) -> None:

@@ -30,7 +30,9 @@ CHANNELS = {
     "bank_api_pull": "银行接口（银行从函证中心收取）",
     "portal": "被询证单位门户（一次性链接）",
 }
-CONCLUSIONS = {"agreed": "相符", "differences": "存在不符事项"}
+CONCLUSIONS = {"agreed": "相符", "differences": "存在不符事项",
+               # A negative company letter unanswered by its deadline: not a reply that agrees.
+               "no_difference_reported": "未回函视为无异议（消极式，未收到回函）"}
 AGREED = "核对相符，无差异。"
 WARNING_COLUMNS = (Column("警示 Warnings（请复核）"),)
 CLOSING = ("本底稿由电子函证中心根据函证记录生成，并以电子函证中心的证书加盖电子印章；印章验证有效"
@@ -131,7 +133,11 @@ def _warnings(flow: Flow, src: Source) -> None:
 def _comparison(flow: Flow, src: Source) -> None:
     exceptions = rows(src.letter, "exceptions")
     c.heading(flow, "三、核对结果 Comparison", keep=2 * line_height(BODY))
-    if not exceptions:
+    if (node(src.letter.get("reply")) or {}).get("conclusion") == "no_difference_reported":
+        flow.paragraph("未收到回函：消极式询证函在回函期限内未回函，视为无异议（未报告差异），"
+                       "并非被询证单位确认相符。No reply: no difference reported.",
+                       first_indent=c.INDENT)
+    elif not exceptions:
         flow.paragraph(AGREED + "Agreed, no differences.", first_indent=c.INDENT)
     else:
         flow.paragraph(f"经逐项核对，发现 {len(exceptions)} 项差异，列示如下"

@@ -55,6 +55,7 @@ EVENTS = {
     "letter.dispatched": "发出询证函",
     "letter.delivery_failed": "投递失败",
     "letter.second_request": "发出催函",
+    "confirmation.procedure_noted": "记录替代程序",
     "reply.received": "收到回函",
     "reply.rejected": "回函被拒收",
 }

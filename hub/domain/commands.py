@@ -205,3 +205,108 @@ class MakeWorkpaper(Command):
     """Sent by the jobs worker when a confirmation is verified: workpaper and evidence."""
 
     confirmation_id: str
+
+
+@dataclass(frozen=True)
+class NoteProcedure(Command):
+    """An auditor notes an alternative procedure (替代程序) on a confirmation of the firm."""
+
+    caller: Caller
+    confirmation_id: str
+    text: str
+    conclusion: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class RegisterWebhook(Command):
+    """A firm_admin (or admin) registers the webhook of the firm, or of one engagement;
+    without a secret the hub makes one and shows it once."""
+
+    caller: Caller
+    url: str
+    engagement_id: str | None = None
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveWebhook(Command):
+    caller: Caller
+    engagement_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ResendWorkpaper(Command):
+    """A firm_admin (or admin) pushes a confirmation's workpaper to its webhook again."""
+
+    caller: Caller
+    confirmation_id: str
+
+
+@dataclass(frozen=True)
+class RecordWorkpaperDelivery(Command):
+    """The audit software adapter's webhook accepted the workpaper (a 2xx)."""
+
+    confirmation_id: str
+    actor: str
+    receiver: str
+
+
+@dataclass(frozen=True)
+class RecordWorkpaperDeliveryFailure(Command):
+    confirmation_id: str
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class OpenPortalLink(Command):
+    """The portal adapter makes the one-time link of a company letter (idempotent by the
+    message id: a retried message gets the same link)."""
+
+    confirmation_id: str
+    message_id: str
+    token_hash: str
+    valid_days_after_due: int
+    second_request: int | None = None
+
+
+@dataclass(frozen=True)
+class SendPortalCode(Command):
+    """The responder asks for a verification code, to be e-mailed to the registered contact."""
+
+    token_hash: str
+    code_hash: str
+
+
+@dataclass(frozen=True)
+class VerifyPortalCode(Command):
+    """The responder enters the code; right, the session (by its hash) opens the letter."""
+
+    token_hash: str
+    code_hash: str
+    session_hash: str
+    ip: str
+
+
+@dataclass(frozen=True)
+class SubmitPortalReply(Command):
+    """The verified responder answers: agreed (信息证明无误) or differences with its figures."""
+
+    token_hash: str
+    session_hash: str
+    answer: str
+    form: dict[str, str]
+    explanation: str
+    attachments: tuple[tuple[str, str, bytes], ...]  # (file name, media type, bytes)
+    ip: str
+    user_agent: str
+
+
+@dataclass(frozen=True)
+class ConcludeUnansweredNegatives(Command):
+    """Sent by the scheduler: negative company letters unanswered by their deadline are
+    recorded as no difference reported (未回函视为无异议). Each is sealed inside the
+    transaction, so a round takes a few at a time."""
+
+    limit: int = 20

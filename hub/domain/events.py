@@ -176,3 +176,99 @@ class SecondRequestSent(ConfirmationEvent):
     @property
     def routing_key(self) -> str:
         return f"letter.second_request.{self.channel}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcedureNoted(ConfirmationEvent):
+    """The auditor noted an alternative procedure (替代程序) on the letter (history only)."""
+
+    name: ClassVar[str] = "confirmation.procedure_noted"
+    published: ClassVar[bool] = False
+    procedure_id: str
+    text: str
+    conclusion: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRegistered(Event):
+    """A firm's (or one engagement's) webhook was registered or replaced; never its secret."""
+
+    name: ClassVar[str] = "webhook.registered"
+    aggregate_type: ClassVar[str] = "webhook"
+    published: ClassVar[bool] = False
+    webhook_id: str
+    firm_org_id: str
+    engagement_id: str | None
+    url: str
+    secret_generated: bool
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.webhook_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRemoved(Event):
+    name: ClassVar[str] = "webhook.removed"
+    aggregate_type: ClassVar[str] = "webhook"
+    published: ClassVar[bool] = False
+    webhook_id: str
+    firm_org_id: str
+    engagement_id: str | None
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.webhook_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkpaperReady(ConfirmationEvent):
+    """The workpaper and evidence bundle exist (or an admin sends them again): the audit
+    software adapter pushes them to the firm's webhook."""
+
+    name: ClassVar[str] = "workpaper.ready"
+    engagement_id: str
+    redelivery: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkpaperDeliveryFailed(ConfirmationEvent):
+    """The webhook push gave up (parked for an operator to replay, or an admin to resend)."""
+
+    name: ClassVar[str] = "workpaper.delivery_failed"
+    published: ClassVar[bool] = False
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalActivity(ConfirmationEvent):
+    """What happened on a company letter's portal link (its history; nobody consumes it)."""
+
+    name: ClassVar[str] = "portal.activity"
+    published: ClassVar[bool] = False
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalLinkSent(PortalActivity):
+    name: ClassVar[str] = "portal.link_sent"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalCodeSent(PortalActivity):
+    name: ClassVar[str] = "portal.code_sent"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalCodeRejected(PortalActivity):
+    name: ClassVar[str] = "portal.code_rejected"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalLocked(PortalActivity):
+    name: ClassVar[str] = "portal.locked"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalVerified(PortalActivity):
+    name: ClassVar[str] = "portal.verified"

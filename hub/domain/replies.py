@@ -72,6 +72,14 @@ class ReplyException:
     difference: Decimal | None
     explanation: str
 
+    def difference_text(self) -> str | None:
+        """The difference with as many decimal places as the figures it was computed from."""
+        if self.difference is None:
+            return None
+        places = max((len(g.partition(".")[2]) for g in (self.book_value, self.confirmed_value)
+                      if isinstance(g, str)), default=2)
+        return str(self.difference.quantize(Decimal(1).scaleb(-places)))
+
 
 def _money(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:

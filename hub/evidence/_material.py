@@ -11,11 +11,13 @@ from asn1crypto import pem, x509
 TRUST = "trust/"
 CERTIFICATES = "certificates/"
 REVOCATION = "revocation/"
+ATTACHMENTS = "attachments/"
+"""Files a responder attached to a reply: kept and hashed as they came, not parsed."""
 
 
 def is_pdf(name: str) -> bool:
-    """A PDF, whose signatures are recorded and checked."""
-    return name.lower().endswith(".pdf")
+    """A PDF, whose signatures are recorded and checked (not an attachment from outside)."""
+    return name.lower().endswith(".pdf") and not name.startswith(ATTACHMENTS)
 
 
 def is_trust_anchor(name: str) -> bool:

@@ -145,6 +145,12 @@ JOBS_BINDINGS: tuple[str, ...] = (
 BANK_API_BINDINGS: tuple[str, ...] = ("letter.dispatched.bank_api_push",
                                       "letter.second_request.bank_api_push")
 
+# What the audit software adapter pushes to firms' webhooks: workpapers, made or re-sent.
+AUDIT_SOFTWARE_BINDINGS: tuple[str, ...] = ("workpaper.ready",)
+
+# What the company portal delivers: one-time links to companies' registered contacts.
+PORTAL_BINDINGS: tuple[str, ...] = ("letter.dispatched.portal", "letter.second_request.portal")
+
 # Doubling bounds from 1 s to 2**14 s (about 4.5 hours); longer delays use the last tier.
 DELAY_TIER_COUNT = 15
 
@@ -160,8 +166,8 @@ def default_topology() -> Topology:
         work_queues=(
             QueueSpec(JOBS_QUEUE, JOBS_BINDINGS),
             QueueSpec(BANK_API_QUEUE, BANK_API_BINDINGS),
-            QueueSpec(PORTAL_QUEUE),
-            QueueSpec(AUDIT_SOFTWARE_QUEUE),
+            QueueSpec(PORTAL_QUEUE, PORTAL_BINDINGS),
+            QueueSpec(AUDIT_SOFTWARE_QUEUE, AUDIT_SOFTWARE_BINDINGS),
             QueueSpec(INBOUND_QUEUE),
         ),
         delay_tiers=tuple(

@@ -35,7 +35,9 @@ from hub.ports import (
     CertificateReader,
     Clock,
     LetterMaker,
+    PortalReplyMaker,
     ReplyChecker,
+    SecretBox,
     UnitOfWork,
     WorkpaperMaker,
 )
@@ -56,6 +58,10 @@ class Deps:
     certificate_reader: CertificateReader | None = None
     reply_checker: ReplyChecker | None = None
     workpaper_maker: WorkpaperMaker | None = None
+    portal_reply_maker: PortalReplyMaker | None = None
+    """Renders and seals company replies made on the portal (hub.services.portal)."""
+    secret_box: SecretBox | None = None
+    """Encrypts the webhook secrets the hub keeps."""
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,23 @@ from typing import Any
 from hub.domain import commands
 from hub.domain.errors import DuplicateIdempotencyKey
 from hub.ports import UnitOfWork, UnitOfWorkFactory
-from hub.services import exchange, handlers, letters, registry, workpapers
+from hub.services import (
+    exchange,
+    handlers,
+    letters,
+    portal,
+    procedures,
+    registry,
+    webhooks,
+    workpapers,
+)
 from hub.services.handlers import Deps
 
 HANDLERS = {**handlers.HANDLERS, **letters.HANDLERS, **registry.HANDLERS,
             **exchange.HANDLERS, **workpapers.HANDLERS}
+HANDLERS.update(procedures.HANDLERS)  # the control sheet's notes (替代程序)
+HANDLERS.update(webhooks.HANDLERS)  # audit-software webhooks (adapters/audit_software)
+HANDLERS.update(portal.HANDLERS)  # the company reply portal (adapters/portal)
 
 
 class MessageBus:

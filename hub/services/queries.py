@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.domain.errors import Forbidden, NotFound, Unauthenticated
 from hub.domain.model import Caller, Confirmation, Document, Engagement, Role
+from hub.domain.procedures import AlternativeProcedure
 from hub.domain.replies import Reply, ReplyException, ReplyStatus
 from hub.domain.responders import Responder, ResponderStatus
 from hub.ports import (
@@ -17,7 +18,8 @@ from hub.ports import (
     ResponderQuery,
     UnitOfWorkFactory,
 )
-from hub.services import apikeys
+from hub.services import apikeys, sheet_facts
+from hub.services.sheet_facts import SheetFacts
 
 KEY_CACHE_SECONDS = 2.0
 """How long a looked-up API key is trusted before it is read again (revocation delay)."""
@@ -163,6 +165,19 @@ class Queries:
             raise NotFound("the letter is not made yet")
         return await self.blobs.get(doc.sha256)
 
+    async def procedures(self, caller: Caller, confirmation_id: str
+                         ) -> list[AlternativeProcedure]:
+        """The alternative procedures (替代程序) noted on a confirmation, oldest first."""
+        async with self.uow_factory() as uow:
+            if await uow.confirmations.get(confirmation_id, caller) is None:
+                raise NotFound("no such confirmation")
+            return await uow.procedures.of([confirmation_id])
+
+    async def control_sheet(self, caller: Caller, engagement_id: str) -> SheetFacts:
+        """Everything the control sheet (函证控制表) of a firm's engagement shows."""
+        async with self.uow_factory() as uow:
+            return await sheet_facts.read(uow, caller, engagement_id)
+
     async def replies(self, caller: Caller, confirmation_id: str
                       ) -> tuple[list[Reply], list[ReplyException]]:
         """A confirmation's replies (accepted and rejected) and its exceptions."""
@@ -187,6 +202,36 @@ class Queries:
             raise Forbidden("the workpaper feed is for firm keys")
         async with self.uow_factory() as uow:
             return await uow.documents.workpapers_after(caller.org_id, after, limit)
+
+    # ------------------------------------------------------------------ the firm web UI
+
+    async def client_names(self, caller: Caller, found: list[Engagement]) -> dict[str, str]:
+        """The audited entity's name of each of the caller's engagements, by engagement id."""
+        names: dict[str, str] = {}
+        async with self.uow_factory() as uow:
+            for e in found:
+                if e.firm_org_id != caller.org_id:
+                    continue
+                org = await uow.organisations.get(e.client_org_id)
+                names[e.id] = org.name if org is not None else ""
+        return names
+
+    async def engagement_confirmations(self, caller: Caller, engagement_id: str,
+                                       limit: int = 10_000) -> list[Confirmation]:
+        """Every confirmation of one of the caller's engagements (up to `limit`), for the
+        web UI's filters (overdue, exceptions, search) that the repository has no index for."""
+        await self.engagement(caller, engagement_id)
+        out: list[Confirmation] = []
+        cursor: str | None = None
+        async with self.uow_factory() as uow:
+            while len(out) < limit:
+                page = await uow.confirmations.list(caller, ConfirmationFilter(
+                    engagement_id=engagement_id, limit=200, cursor=cursor))
+                out += page.items
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        return out[:limit]
 
 
 def _require_bank(caller: Caller) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from hub.domain import commands
+from hub.domain import commands, events
 from hub.domain.errors import NotFound
 from hub.domain.model import Document, Status
 from hub.domain.replies import ReplyStatus
@@ -74,15 +74,33 @@ async def make_workpaper(cmd: commands.MakeWorkpaper, uow: UnitOfWork, deps: Dep
     }
     workpaper, bundle = await deps.workpaper_maker.make(WorkpaperInput(
         facts=facts, letter_pdf=await deps.blobs.get(letter.sha256),
-        reply_pdf=await deps.blobs.get(reply.sha256), reply_data=reply.data))
+        reply_pdf=await deps.blobs.get(reply.sha256), reply_data=reply.data,
+        attachments=await _attachments(deps, reply.data)))
     now = deps.clock.now()
     for kind, data, media in ((WORKPAPER, workpaper, "application/pdf"),
                               (EVIDENCE, bundle, "application/zip")):
         sha = await deps.blobs.put(data)
         await uow.documents.add(Document(confirmation_id=c.id, kind=kind, sha256=sha,
                                          size=len(data), media_type=media, created_at=now))
+    # The audit software adapter pushes it to the firm's webhook, if it has one.
+    uow.record(events.WorkpaperReady(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
+                                     firm_org_id=c.firm_org_id, engagement_id=c.engagement_id))
     log.info("workpaper_made", confirmation_id=c.id, actor=SYSTEM_ACTOR)
     return True
+
+
+_SUFFIXES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+async def _attachments(deps: Deps, data: dict[str, Any] | None) -> tuple[tuple[str, bytes], ...]:
+    """The files a responder attached (listed in its reply data by SHA-256), named by their
+    place and type; their own names stay in reply.json and the sealed reply."""
+    assert deps.blobs is not None
+    out = []
+    for i, item in enumerate((data or {}).get("attachments") or [], start=1):
+        suffix = _SUFFIXES.get(str(item.get("media_type")), ".bin")
+        out.append((f"attachments/{i:02d}{suffix}", await deps.blobs.get(str(item["sha256"]))))
+    return tuple(out)
 
 
 HANDLERS: dict[type[commands.Command], Handler] = {

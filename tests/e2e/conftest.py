@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,3 +129,16 @@ async def make_firm(hub: Hub, client: tuple[str, str] | None = None) -> Firm:
 @pytest.fixture
 async def firm(hub: Hub) -> Firm:
     return await make_firm(hub)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) for the test, and what it received
+    (tests.e2e.portal_support.Mailbox)."""
+    from tests.e2e.portal_support import start_smtp
+
+    controller, box = start_smtp()
+    try:
+        yield box
+    finally:
+        controller.stop()

@@ -4,10 +4,11 @@ follows the portal's e-mails over real HTTP."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
@@ -17,7 +18,7 @@ import aiohttp
 from aiosmtpd.controller import Controller
 
 from tests.conftest import free_port
-from tests.e2e.conftest import Hub
+from tests.e2e.conftest import Hub, start_hub
 
 LINK = re.compile(r"(https?://\S+/portal/l/[A-Za-z0-9_-]+)")
 CODE = re.compile(r"验证码为：(\d{6})")
@@ -83,6 +84,18 @@ def start_smtp() -> tuple[Controller, Mailbox]:
     controller = Controller(box, hostname="127.0.0.1", port=box.port)
     controller.start()
     return controller, box
+
+
+@contextlib.asynccontextmanager
+async def portal_hub(stack: tuple[str, str], tmp_path: Any, mailbox: Mailbox,
+                     **overrides: Any) -> AsyncIterator[Hub]:
+    """A hub whose portal e-mails go to `mailbox`, stopped afterwards."""
+    h = await start_hub(*stack, tmp_path, smtp_host="127.0.0.1", smtp_port=mailbox.port,
+                        letter_signature_level="B-T", **overrides)
+    try:
+        yield h
+    finally:
+        await h.runtime.stop()
 
 
 @dataclass

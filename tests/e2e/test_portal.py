@@ -6,36 +6,26 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import subprocess
+import zipfile
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from hub.evidence import verify_bundle
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
-from tests.e2e.portal_support import Contact, Mailbox, start_smtp
+from tests.e2e.portal_support import Contact, Mailbox, portal_hub
 from tests.e2e.test_letters import submit_authorised, wait_status
 
 
 @pytest.fixture
-def mailbox() -> Any:
-    controller, box = start_smtp()
-    try:
-        yield box
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any, mailbox: Mailbox) -> AsyncIterator[Hub]:
-    h = await start_hub(*stack, tmp_path, smtp_host="127.0.0.1", smtp_port=mailbox.port,
-                        letter_signature_level="B-T")
-    try:
+    async with portal_hub(stack, tmp_path, mailbox) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 def contact_email(firm: Firm) -> str:
@@ -60,15 +50,20 @@ async def api(firm: Firm, path: str) -> Any:
         return await resp.read()
 
 
-async def workpaper_pdf(firm: Firm, cid: str) -> bytes:
-    """The workpaper, once the worker has made it."""
+async def wait_document(firm: Firm, cid: str, name: str) -> bytes:
+    """A document of the confirmation (workpaper.pdf, evidence.zip), once the worker made it."""
     async with firm.hub.client(firm.key) as http:
         for _ in range(600):
-            resp = await http.get(f"/api/v1/confirmations/{cid}/workpaper.pdf")
+            resp = await http.get(f"/api/v1/confirmations/{cid}/{name}")
             if resp.status == 200:
                 return await resp.read()
             await asyncio.sleep(0.1)
-    raise AssertionError(f"no workpaper for {cid}")
+    raise AssertionError(f"no {name} for {cid}")
+
+
+async def workpaper_pdf(firm: Firm, cid: str) -> bytes:
+    """The workpaper, once the worker has made it."""
+    return await wait_document(firm, cid, "workpaper.pdf")
 
 
 async def hub_seal_check(hub: Hub, pdf: bytes) -> Any:
@@ -200,6 +195,12 @@ async def test_differences_with_the_companys_own_figures_become_exactly_its_exce
     assert "信息不符" in text and "1865000.00" in text and "-320.00" in text
     assert "回单.png" in text and hashlib.sha256(receipt).hexdigest()[:30] in text
     assert sum(Decimal(e["difference"]) for e in replies["exceptions"]) == Decimal("-820.00")
+    # the supporting file travels in the evidence bundle, sealed with the rest
+    bundle = await wait_document(firm, cid, "evidence.zip")
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        assert archive.read("attachments/01.png") == receipt
+    report = await verify_bundle(bundle)
+    assert report.ok, [str(p) for p in report.problems]
 
 
 @pytest.mark.parametrize("stack", ["sqlite+embedded"], indirect=True)

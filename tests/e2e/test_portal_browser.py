@@ -10,8 +10,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Hub, make_firm, start_hub
-from tests.e2e.portal_support import CODE, Contact, Mailbox, body, is_code_mail, start_smtp
+from tests.e2e.conftest import Hub, make_firm
+from tests.e2e.portal_support import (
+    CODE,
+    Contact,
+    Mailbox,
+    body,
+    is_code_mail,
+    portal_hub,
+)
 from tests.e2e.test_portal import api, contact_email, delivered_letter
 from tests.web.test_browser import CHROMIUM, _need_chromium
 
@@ -19,23 +26,10 @@ pytestmark = pytest.mark.parametrize("stack", ["sqlite+embedded"], indirect=True
 
 
 @pytest.fixture
-def mailbox() -> Any:
-    controller, box = start_smtp()
-    try:
-        yield box
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any, mailbox: Mailbox) -> AsyncIterator[Hub]:
     _need_chromium()
-    h = await start_hub(*stack, tmp_path, smtp_host="127.0.0.1", smtp_port=mailbox.port,
-                        letter_signature_level="B-T")
-    try:
+    async with portal_hub(stack, tmp_path, mailbox) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 async def test_a_contact_answers_on_a_phone(hub: Hub, mailbox: Mailbox, tmp_path: Path) -> None:

@@ -13,8 +13,14 @@ import pytest
 
 from hub.domain.commands import ConcludeUnansweredNegatives, SendSecondRequests
 from hub.ports import FrozenClock
-from tests.e2e.conftest import Hub, make_firm, start_hub
-from tests.e2e.portal_support import Contact, Mailbox, csrf, is_link_mail, start_smtp
+from tests.e2e.conftest import Hub, make_firm
+from tests.e2e.portal_support import (
+    Contact,
+    Mailbox,
+    csrf,
+    is_link_mail,
+    portal_hub,
+)
 from tests.e2e.test_portal import api, contact_email, delivered_letter, pdf_text, workpaper_pdf
 
 pytestmark = pytest.mark.parametrize("stack", ["postgres+rabbitmq"], indirect=True)
@@ -29,25 +35,12 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def mailbox() -> Any:
-    controller, box = start_smtp()
-    try:
-        yield box
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any, mailbox: Mailbox,
               clock: FrozenClock) -> AsyncIterator[Hub]:
     # The test concludes the negative letters itself, on the day it sets; no scheduler round.
-    h = await start_hub(*stack, tmp_path, clock=clock, smtp_host="127.0.0.1",
-                        smtp_port=mailbox.port, letter_signature_level="B-T",
-                        scheduler_interval_seconds=3600)
-    try:
+    async with portal_hub(stack, tmp_path, mailbox, clock=clock,
+                          scheduler_interval_seconds=3600) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 def at(day: date) -> datetime:

@@ -15,7 +15,8 @@ from hub.db.tables import metadata
 TABLES = {
     "organisations", "api_keys", "engagements", "confirmations", "confirmation_amounts",
     "event_log", "outbox", "inbox", "parked_messages", "documents", "responders", "replies",
-    "reply_exceptions",
+    "alternative_procedures",
+    "reply_exceptions", "web_users", "web_sessions", "webhooks", "portal_links",
 }
 
 

@@ -81,9 +81,11 @@ def test_default_topology_has_the_queues_of_the_design() -> None:
     assert t.work_queue("hub.jobs").bindings == (
         "confirmation.submitted", "confirmation.status.authorised",
         "confirmation.status.letter_ready", "confirmation.status.verified", "reply.received")
-    extended = t.with_bindings("adapter.portal", "letter.dispatched.portal")
-    assert extended.work_queue("adapter.portal").bindings == ("letter.dispatched.portal",)
-    assert t.work_queue("adapter.portal").bindings == ()
+    assert t.work_queue("adapter.portal").bindings == (
+        "letter.dispatched.portal", "letter.second_request.portal")
+    extended = t.with_bindings("hub.inbound", "reply.received")
+    assert extended.work_queue("hub.inbound").bindings == ("reply.received",)
+    assert t.work_queue("hub.inbound").bindings == ()
 
 
 def test_delay_tiers_bound_the_wait_of_a_short_delay_behind_a_long_one() -> None:
