@@ -164,7 +164,7 @@ class Container:
 
         return WebDeps(accounts=self.accounts(), queries=self.queries, clock=self.clock,
                        cookie_secure=self.settings.web_cookie_secure,
-                       control_sheets=self.control_sheets())
+                       control_sheets=self.control_sheets(), bus=self.bus)
 
     async def pki_app(self) -> Any:
         """The development PKI's public web app (CRLs, CA certificates, a TSA) to serve at

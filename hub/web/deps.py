@@ -12,6 +12,7 @@ from hub.domain.model import Caller
 from hub.domain.users import WebSession, WebUser
 from hub.ports import Clock, SystemClock
 from hub.services.accounts import Accounts
+from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
 
 PREFIX = "/web"
@@ -42,6 +43,8 @@ class WebDeps:
     """Extra downloads of an engagement besides the control sheet."""
     control_sheets: ControlSheetMaker | None = None
     """Makes the control sheet (函证控制表) downloads of an engagement page."""
+    bus: MessageBus | None = None
+    """Takes what users do (alternative procedures noted on a confirmation)."""
     page_size: int = 50
 
 

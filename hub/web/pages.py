@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from hub.domain.commands import NoteProcedure
+from hub.domain.errors import ValidationFailed
 from hub.domain.model import Caller
 from hub.services.accounts import SignInFailed
 from hub.web import views
@@ -103,19 +105,45 @@ async def engagement(request: web.Request) -> web.Response:
 
 @routes.get("/confirmations/{id}")
 async def confirmation(request: web.Request) -> web.Response:
+    return await _confirmation_page(request, request.match_info["id"])
+
+
+async def _confirmation_page(request: web.Request, cid: str, *, status: int = 200,
+                             **note: str) -> web.Response:
     deps = web_deps(request)
     caller = _caller(request)
-    c = await deps.queries.confirmation(caller, request.match_info["id"])
+    c = await deps.queries.confirmation(caller, cid)
     e = await deps.queries.engagement(caller, c.engagement_id)
     client = (await deps.queries.client_names(caller, [e])).get(e.id, "")
     history = await deps.queries.history(caller, c.id)
     replies, exceptions = await deps.queries.replies(caller, c.id)
     today = deps.clock.today()
-    return page(request, "confirmation.html", c=c, engagement=e, client=client,
+    return page(request, "confirmation.html", status=status, c=c, engagement=e, client=client,
                 responder=views.responder_name(c), overdue=views.is_overdue(c, today),
                 history=history, exceptions=exceptions,
                 reports=[views.signature_report(r) for r in replies],
-                downloads=views.downloads(c, replies))
+                downloads=views.downloads(c, replies),
+                procedures=await deps.queries.procedures(caller, c.id),
+                can_note=deps.bus is not None, note_error=note.get("error", ""),
+                note_text=note.get("text", ""), note_conclusion=note.get("conclusion", ""))
+
+
+@routes.post("/confirmations/{id}/procedures")
+async def note_procedure(request: web.Request) -> web.StreamResponse:
+    """记录替代程序: the note joins the control sheet and the letter's history."""
+    deps = web_deps(request)
+    if deps.bus is None:
+        raise web.HTTPNotFound()
+    cid = request.match_info["id"]
+    form = await request.post()
+    text, conclusion = str(form.get("text", "")), str(form.get("conclusion", ""))
+    try:
+        await deps.bus.handle(NoteProcedure(caller=_caller(request), confirmation_id=cid,
+                                            text=text, conclusion=conclusion or None))
+    except ValidationFailed as e:
+        return await _confirmation_page(request, cid, status=422, error=e.message, text=text,
+                                        conclusion=conclusion)
+    return redirect(f"{PREFIX}/confirmations/{cid}#procedures")
 
 
 _DOWNLOADS = {

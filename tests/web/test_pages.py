@@ -200,3 +200,32 @@ async def test_the_engagement_page_offers_its_control_sheet(site: Site, browser:
     assert any(EVIL_RESPONDER in c for c in cells)  # the letter's row, its responder as text
     resp, data = await browser.download(f"{base}/control-sheet.pdf")
     assert resp.status == 200 and data.startswith(b"%PDF-")
+
+
+async def test_an_auditor_notes_an_alternative_procedure_on_the_confirmation_page(
+        site: Site, browser: WebClient) -> None:
+    await browser.sign_in("li.na@xinda-cpa.cn")
+    page_path = f"/web/confirmations/{site.confirmation_id}"
+    note_path = f"{page_path}/procedures"
+    token = await browser.csrf(page_path)
+    resp, body = await browser.post(note_path, data={"csrf": token, "text": "   "})
+    assert resp.status == 422 and 'role="alert"' in body  # nothing to note: refused
+    resp, _ = await browser.post(note_path, data={
+        "csrf": token, "text": "检查期后收款凭证 <b>2026-01-08</b>，金额一致",
+        "conclusion": "余额可以确认"})
+    assert resp.status == 303 and resp.headers["Location"].endswith("#procedures")
+    _, body = await browser.get(page_path)
+    assert "检查期后收款凭证 &lt;b&gt;2026-01-08&lt;/b&gt;，金额一致" in body
+    assert body.count("余额可以确认") == 1  # one note, not the refused one
+    async with site.hub.client(site.firm.key) as http:
+        notes = await (await http.get(
+            f"/api/v1/confirmations/{site.confirmation_id}/procedures")).json()
+    assert [n["text"] for n in notes["items"]] == ["检查期后收款凭证 <b>2026-01-08</b>，金额一致"]
+
+    other = WebClient(site.hub.base)
+    try:
+        await other.sign_in("wang.wei@other-cpa.cn")
+        resp, _ = await other.post(note_path, data={"csrf": await other.csrf(), "text": "x"})
+        assert resp.status == 404
+    finally:
+        await other.close()
