@@ -69,7 +69,7 @@ async def register_webhook(cmd: commands.RegisterWebhook, uow: UnitOfWork,
     await uow.webhooks.save(hook)
     uow.record(events.WebhookRegistered(
         at=now, actor=cmd.caller.actor, webhook_id=hook.id, firm_org_id=firm,
-        engagement_id=engagement_id, url=url, secret_generated=generated))
+        engagement_id=engagement_id, url=_without_query(url), secret_generated=generated))
     return Registered(hook, secret if generated else None, created=existing is None)
 
 
@@ -138,6 +138,14 @@ async def webhook(uow_factory: UnitOfWorkFactory, caller: Caller,
         raise NotFound("no webhook is registered here" + (
             " (the firm's webhook, if any, applies)" if eid else ""))
     return found
+
+
+def _without_query(url: str) -> str:
+    """The URL as the permanent event log keeps it: a token in its query or fragment is not
+    history's to keep."""
+    parts = urlsplit(url)
+    hidden = "?…" if parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{parts.netloc}{parts.path}{hidden}"
 
 
 HANDLERS: dict[type[commands.Command], Handler] = {

@@ -362,3 +362,12 @@ async def test_only_the_firms_admins_manage_its_webhooks_and_bad_input_changes_n
         assert resp.status == 409 and "no workpaper" in (await resp.json())["detail"]
         assert (await http.delete(engagement)).status == 204
         assert (await http.get(engagement)).status == 404
+
+    # a token in the URL's query works for delivery but stays out of the permanent event log
+    status, _ = await register(hub, admin_key,
+                               "https://audit.example-cpa.cn/hook?token=tok-5ecret-9f2")
+    assert status == 201
+    async with hub.container.engine.connect() as conn:
+        log = [str(r[0]) for r in (await conn.execute(text("SELECT data FROM event_log"))).all()]
+    assert any("https://audit.example-cpa.cn/hook?…" in entry for entry in log)
+    assert not any("tok-5ecret-9f2" in entry for entry in log)
