@@ -147,6 +147,7 @@ def reply(r: Reply) -> dict[str, Any]:
         "signer": r.signer,
         "signer_sha256": r.signer_sha256,
         "checked_at": _d(r.checked_at),
+        "checks": r.checks,
         "conclusion": (r.data or {}).get("conclusion"),
     }
 

@@ -17,7 +17,7 @@ def _reply(row: Row[Any]) -> Reply:
         id=row.id, confirmation_id=row.confirmation_id, sha256=row.sha256,
         received_at=row.received_at, received_by=row.received_by,
         status=ReplyStatus(row.status), data=row.data, reason=row.reason, signer=row.signer,
-        signer_sha256=row.signer_sha256, checked_at=row.checked_at,
+        signer_sha256=row.signer_sha256, checked_at=row.checked_at, checks=row.checks,
     )
 
 
@@ -56,7 +56,8 @@ class SqlAlchemyReplyRepository:
         conn = await self._s.writer()
         await conn.execute(update(replies).where(replies.c.id == reply.id).values(
             status=reply.status.value, reason=reply.reason, signer=reply.signer,
-            signer_sha256=reply.signer_sha256, checked_at=reply.checked_at))
+            signer_sha256=reply.signer_sha256, checked_at=reply.checked_at,
+            checks=reply.checks))
 
     async def add_exceptions(self, confirmation_id: str, reply_id: str,
                              found: builtins.list[ReplyException]) -> None:

@@ -204,6 +204,7 @@ replies = Table(
     Column("signer", Text(), nullable=True),
     Column("signer_sha256", String(64), nullable=True),
     Column("checked_at", UTCDateTime(), nullable=True),
+    Column("checks", JsonDocument, nullable=True),  # hub.domain.replies.CHECKS → bool
     # The same reply uploaded twice is one reply.
     UniqueConstraint("confirmation_id", "sha256"),
 )

@@ -57,6 +57,14 @@ class Reply:
     signer: str | None = None
     signer_sha256: str | None = None
     checked_at: datetime | None = None
+    checks: dict[str, bool] | None = None
+    """Which checks held once it was checked: CHECKS (None before, or for replies the hub
+    sealed itself)."""
+
+
+CHECKS = ("signature_valid", "certificate_registered", "bound_to_letter")
+"""A reply counts only if its signature is valid and intact, its certificate is registered
+for the responder, and it is bound to the letter (number, SHA-256, signed data)."""
 
 
 @dataclass(frozen=True)

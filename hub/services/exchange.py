@@ -165,15 +165,20 @@ async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> 
     check = await deps.reply_checker.check(await deps.blobs.get(reply.sha256))
     problems = list(check.problems)
     entry = await uow.responders.by_uscc(c.responder_uscc)
-    if entry is None or check.signer_sha256 is None or entry.certificate(
-            check.signer_sha256) is None:
+    registered = not (entry is None or check.signer_sha256 is None
+                      or entry.certificate(check.signer_sha256) is None)
+    if not registered:
         who = entry.name if entry is not None else "the responder"
         problems.append(f"签名证书未登记 / the reply is signed by {check.signer or 'nobody'}, "
                         f"whose certificate is not registered for {who}")
-    problems += _binding_problems(c, reply, check.binding)
+    unbound = _binding_problems(c, reply, check.binding)
+    problems += unbound
     now = deps.clock.now()
     checked = replace(reply, checked_at=now, signer=check.signer,
-                      signer_sha256=check.signer_sha256)
+                      signer_sha256=check.signer_sha256, checks={
+                          "signature_valid": not check.problems and check.signer is not None,
+                          "certificate_registered": registered,
+                          "bound_to_letter": not unbound})
     if problems:
         reason = "; ".join(problems)
         await uow.replies.checked(replace(checked, status=ReplyStatus.REJECTED, reason=reason))

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hub.domain.model import Confirmation, Status
-from hub.domain.replies import Reply, ReplyStatus
+from hub.domain.replies import CHECKS, Reply, ReplyStatus
 
 STATUS_LABELS: dict[str, str] = {
     "draft": "草稿",
@@ -185,10 +185,13 @@ _BINDING_PROBLEMS = ("answers letter", "answers another letter", "names another 
 
 
 def signature_report(r: Reply) -> SignatureReport:
-    """Accepted: valid, registered and bound. Rejected: which check failed, from its reason
+    """Which of the reply's checks held, as recorded when it was checked; for a reply checked
+    before they were recorded: accepted means all held, a rejection's reason says which failed
     (the checker's wording in hub.services.exchange); not checked yet: unknown (None)."""
     reason = r.reason or ""
-    if r.status is ReplyStatus.RECEIVED:
+    if r.checks is not None:
+        valid, registered, bound = (r.checks.get(k) for k in CHECKS)
+    elif r.status is ReplyStatus.RECEIVED:
         valid = registered = bound = None
     elif r.status is ReplyStatus.ACCEPTED:
         valid = registered = bound = True

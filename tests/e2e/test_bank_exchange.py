@@ -144,6 +144,8 @@ async def test_a_pulled_letter_is_answered_and_verified_with_the_banks_differenc
 
     body = await replies(firm, cid, "accepted")
     assert [r["status"] for r in body["items"]] == ["accepted"], body
+    assert body["items"][0]["checks"] == dict.fromkeys(
+        ("signature_valid", "certificate_registered", "bound_to_letter"), True)
     assert body["exceptions"] == [{
         "item": "deposits", "row": 0, "field": "balance", "kind": "value",
         "book_value": "8625413.27", "confirmed_value": "8625400.00", "difference": "-13.27",
@@ -180,6 +182,11 @@ async def test_a_reply_that_fails_its_checks_is_kept_and_rejected_with_the_reaso
     assert [r["status"] for r in body["items"]] == ["rejected"], body
     assert expected in body["items"][0]["reason"]
     assert body["exceptions"] == []
+    # which check failed, as the firm and its audit software read it
+    assert body["items"][0]["checks"] == {
+        "signature_valid": fault != "altered",
+        "certificate_registered": fault != "unregistered_certificate",
+        "bound_to_letter": fault != "another_letter"}
     async with firm.hub.client(firm.key) as http:
         c = await (await http.get(f"/api/v1/confirmations/{cid}")).json()
         history = (await (await http.get(f"/api/v1/confirmations/{cid}/history")).json())
