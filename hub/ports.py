@@ -17,6 +17,7 @@ from hub.domain.model import (
     Confirmation,
     Document,
     Engagement,
+    LetterType,
     Organisation,
     OrgKind,
     Role,
@@ -121,6 +122,42 @@ class ConfirmationFilter:
     cursor: str | None = None
 
 
+@dataclass(frozen=True)
+class LetterTableQuery:
+    """What the firm's confirmations table asks of one engagement's letters."""
+
+    engagement_id: str
+    today: date
+    """Whose today decides what is overdue."""
+    status: Status | None = None
+    overdue: bool = False
+    with_exceptions: bool = False
+    search: str = ""
+    """Part of the letter number or of the responder's name (case-insensitive)."""
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    id: str
+    letter_number: str
+    letter_type: LetterType
+    responder: str
+    status: Status
+    reply_due: date | None
+    exception_count: int
+
+
+@dataclass(frozen=True)
+class LetterTablePage:
+    rows: list[LetterRow]
+    total: int
+    """How many letters pass the filters."""
+    overdue: int
+    """How many of the engagement's letters are overdue, whatever the filters."""
+
+
 # --------------------------------------------------------------------------- repositories
 
 
@@ -162,6 +199,7 @@ class ConfirmationRepository(Protocol):
 
     async def by_idempotency_key(self, firm_org_id: str, key: str) -> Confirmation | None: ...
     async def list(self, caller: Caller, flt: ConfirmationFilter) -> Page: ...
+    async def table(self, caller: Caller, query: LetterTableQuery) -> LetterTablePage: ...
     async def due_for_expiry(self, today: date, limit: int) -> Sequence[str]: ...
     async def awaiting_reply_since(self, today: date, limit: int) -> Sequence[str]: ...
     async def history(self, confirmation_id: str) -> builtins.list[HistoryEntry]: ...

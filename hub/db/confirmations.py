@@ -24,6 +24,7 @@ from hub.db._support import (
     scope_params,
     unique_violation,
 )
+from hub.db.letter_table import letter_table
 from hub.db.repositories import Session
 from hub.db.tables import confirmation_amounts, confirmations
 from hub.db.types import to_money
@@ -38,7 +39,7 @@ from hub.domain.model import (
     Mode,
     Status,
 )
-from hub.ports import ConfirmationFilter, HistoryEntry, Page
+from hub.ports import ConfirmationFilter, HistoryEntry, LetterTablePage, LetterTableQuery, Page
 
 
 def _values(c: Confirmation) -> dict[str, Any]:
@@ -367,6 +368,10 @@ class SqlAlchemyConfirmationRepository:
             return Page(items=items, next_cursor=None)
         items = items[:limit]
         return Page(items=items, next_cursor=encode_cursor(items[-1].created_at, items[-1].id))
+
+    async def table(self, caller: Caller, query: LetterTableQuery) -> LetterTablePage:
+        """One page of an engagement's letters for the firm's table (hub.db.letter_table)."""
+        return await letter_table(self._s.conn, caller, query)
 
     async def due_for_expiry(self, today: date, limit: int) -> Sequence[str]:
         """Ids still awaiting authorisation whose window ended before `today`, oldest first."""

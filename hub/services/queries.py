@@ -14,6 +14,8 @@ from hub.ports import (
     BlobStore,
     ConfirmationFilter,
     HistoryEntry,
+    LetterTablePage,
+    LetterTableQuery,
     Page,
     ResponderQuery,
     UnitOfWorkFactory,
@@ -216,22 +218,12 @@ class Queries:
                 names[e.id] = org.name if org is not None else ""
         return names
 
-    async def engagement_confirmations(self, caller: Caller, engagement_id: str,
-                                       limit: int = 10_000) -> list[Confirmation]:
-        """Every confirmation of one of the caller's engagements (up to `limit`), for the
-        web UI's filters (overdue, exceptions, search) that the repository has no index for."""
-        await self.engagement(caller, engagement_id)
-        out: list[Confirmation] = []
-        cursor: str | None = None
+    async def letter_table(self, caller: Caller, query: LetterTableQuery) -> LetterTablePage:
+        """One page of one of the caller's engagements' letters, filtered and searched, overdue
+        ones first (the web UI's table); NotFound for another firm's engagement."""
+        await self.engagement(caller, query.engagement_id)
         async with self.uow_factory() as uow:
-            while len(out) < limit:
-                page = await uow.confirmations.list(caller, ConfirmationFilter(
-                    engagement_id=engagement_id, limit=200, cursor=cursor))
-                out += page.items
-                cursor = page.next_cursor
-                if cursor is None:
-                    break
-        return out[:limit]
+            return await uow.confirmations.table(caller, query)
 
 
 def _require_bank(caller: Caller) -> None:

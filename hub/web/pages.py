@@ -88,10 +88,13 @@ async def engagement(request: web.Request) -> web.Response:
     caller = _caller(request)
     e = await deps.queries.engagement(caller, request.match_info["id"])
     client = (await deps.queries.client_names(caller, [e])).get(e.id, "")
-    found = await deps.queries.engagement_confirmations(caller, e.id)
     flt = views.Filters.from_query(request.query)
-    today = deps.clock.today()
-    table = views.table(found, flt, today, deps.page_size)
+    today, size = deps.clock.today(), deps.page_size
+    found = await deps.queries.letter_table(caller, flt.letters(e.id, today, flt.page, size))
+    current = min(flt.page, views.pages_of(found.total, size))
+    if current != flt.page:  # past the last page: show the last one
+        found = await deps.queries.letter_table(caller, flt.letters(e.id, today, current, size))
+    table = views.table(found, current, size, today)
     base = f"{PREFIX}/engagements/{e.id}"
     pages = {n: f"{base}?{urlencode(flt.query(n))}" for n in (table.page - 1, table.page + 1)}
     links = deps.engagement_links(e.id)
@@ -100,7 +103,7 @@ async def engagement(request: web.Request) -> web.Response:
                  ("函证控制表 PDF", f"{base}/control-sheet.pdf"), *links]
     return page(request, "engagement.html", engagement=e, client=client, flt=flt,
                 table=table, pages=pages, today=today, extra_links=links,
-                overdue_total=sum(1 for c in found if views.is_overdue(c, today)))
+                overdue_total=found.overdue)
 
 
 @routes.get("/confirmations/{id}")

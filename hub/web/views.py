@@ -9,6 +9,7 @@ from typing import Any
 
 from hub.domain.model import Confirmation, Status
 from hub.domain.replies import CHECKS, Reply, ReplyStatus
+from hub.ports import LetterTablePage, LetterTableQuery
 
 STATUS_LABELS: dict[str, str] = {
     "draft": "草稿",
@@ -104,19 +105,14 @@ class Filters:
             page=int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1,
         )
 
-    def matches(self, c: Confirmation, today: date) -> bool:
-        if self.status and c.status.value != self.status:
-            return False
-        if self.overdue and not is_overdue(c, today):
-            return False
-        if self.exceptions and not c.exception_count:
-            return False
-        if self.q:
-            needle = self.q.casefold()
-            haystack = f"{c.letter_number}\n{responder_name(c)}".casefold()
-            if needle not in haystack:
-                return False
-        return True
+    def letters(self, engagement_id: str, today: date, page: int, size: int
+                ) -> LetterTableQuery:
+        """What to ask the database for: page `page` (from 1) of `size` letters."""
+        return LetterTableQuery(
+            engagement_id=engagement_id, today=today,
+            status=Status(self.status) if self.status else None, overdue=self.overdue,
+            with_exceptions=self.exceptions, search=self.q,
+            offset=(page - 1) * size, limit=size)
 
     def query(self, page: int) -> dict[str, str]:
         """The query string of another page with the same filters."""
@@ -152,18 +148,18 @@ class Table:
     pages: int
 
 
-def table(found: list[Confirmation], flt: Filters, today: date, size: int) -> Table:
-    """One page of the filtered confirmations, overdue ones first, then by letter number."""
-    chosen = [c for c in found if flt.matches(c, today)]
-    chosen.sort(key=lambda c: (not is_overdue(c, today), c.letter_number))
-    pages = max(1, math.ceil(len(chosen) / size))
-    current = min(flt.page, pages)
-    start = (current - 1) * size
-    rows = [Row(id=c.id, letter_number=c.letter_number, letter_type=c.letter_type.value,
-                responder=responder_name(c), status=c.status.value, reply_due=c.reply_due,
-                overdue=is_overdue(c, today), exceptions=c.exception_count or 0)
-            for c in chosen[start:start + size]]
-    return Table(rows=rows, total=len(chosen), page=current, pages=pages)
+def table(found: LetterTablePage, page: int, size: int, today: date) -> Table:
+    """The table of one page the database gave (overdue letters first, then by number)."""
+    rows = [Row(id=r.id, letter_number=r.letter_number, letter_type=r.letter_type.value,
+                responder=r.responder, status=r.status.value, reply_due=r.reply_due,
+                overdue=r.status is Status.DELIVERED and r.reply_due is not None
+                and r.reply_due < today, exceptions=r.exception_count)
+            for r in found.rows]
+    return Table(rows=rows, total=found.total, page=page, pages=pages_of(found.total, size))
+
+
+def pages_of(total: int, size: int) -> int:
+    return max(1, math.ceil(total / size))
 
 
 @dataclass(frozen=True)
