@@ -67,10 +67,12 @@ class HubInboxClient:
     def __repr__(self) -> str:  # never the key
         return f"HubInboxClient({self._base!r})"
 
-    async def waiting(self, limit: int = 50) -> list[Item]:
-        """The letters not yet returned or replied to, oldest first as the hub lists them."""
+    async def waiting(self, limit: int = 50, *, new_only: bool = False) -> list[Item]:
+        """The letters not yet returned or replied to (`new_only`: not yet acknowledged),
+        oldest first as the hub lists them."""
+        which = "new" if new_only else "waiting"
         body = await self._json("GET", "", lambda: {
-            "params": {"status": "waiting", "limit": str(limit)}})
+            "params": {"status": which, "limit": str(limit)}})
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list):
             raise HubApiError(200, "the inbox listing has no `items` array")

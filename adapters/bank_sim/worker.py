@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -85,6 +86,10 @@ def _replace(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+SWEEP_SECONDS = 60.0
+"""How often the whole inbox is read, not only the letters not yet acknowledged."""
+
+
 class BankWorker:
     """Handles letters one at a time: those pushed to the bank first, then the hub's inbox.
 
@@ -103,6 +108,8 @@ class BankWorker:
         self._wake = asyncio.Event()
         self._refused: dict[str, str] = {}
         """Letter id -> the letter_sha256 it was refused with in this run."""
+        self._swept_at: float | None = None
+        """When the whole inbox was last read (else only letters not yet acknowledged)."""
 
     def push(self, item: Item, pdf: bytes) -> None:
         """Queue a letter the hub pushed, with its PDF, and wake the worker."""
@@ -129,9 +136,15 @@ class BankWorker:
             await self.handle(item, pdf)
 
     async def poll(self) -> None:
-        """Handle each waiting letter of the hub's inbox."""
+        """Handle each waiting letter of the hub's inbox: those not yet acknowledged on each
+        poll, and every waiting one at start and once a minute (a letter acknowledged before
+        a crash and not yet answered is found again)."""
+        now = time.monotonic()
+        sweep = self._swept_at is None or now - self._swept_at >= SWEEP_SECONDS
         try:
-            items = await self.client.waiting()
+            items = await self.client.waiting(new_only=not sweep)
+            if sweep:
+                self._swept_at = now
         except HubApiError as e:
             log.warning("inbox_unavailable", status=e.status, detail=e.detail)
             return

@@ -20,6 +20,8 @@ from hub.services.exchange import MAX_REPLY_BYTES
 
 routes = web.RouteTableDef()
 WAITING = (Status.DISPATCHED, Status.DELIVERED)
+NEW = (Status.DISPATCHED,)
+"""Letters the bank has not acknowledged yet: what a polling bank needs each time."""
 
 
 
@@ -27,9 +29,10 @@ WAITING = (Status.DISPATCHED, Status.DELIVERED)
 @routes.get("/api/v1/inbox")
 async def inbox(request: web.Request) -> web.Response:
     which = request.query.get("status", "waiting")
-    if which not in ("waiting", "all"):
-        raise ValidationFailed("status is waiting or all", field="status")
-    flt = ConfirmationFilter(statuses=WAITING if which == "waiting" else None,
+    if which not in ("waiting", "new", "all"):
+        raise ValidationFailed("status is waiting, new or all", field="status")
+    statuses = {"waiting": WAITING, "new": NEW}.get(which)
+    flt = ConfirmationFilter(statuses=statuses,
                              limit=limit_of(request), cursor=request.query.get("cursor"))
     page, clients = await deps_of(request).queries.inbox(caller_of(request), flt)
     return json_response({"items": [rep.inbox_item(c, clients[c.client_org_id])

@@ -23,8 +23,9 @@ def paths() -> dict[str, Any]:
                 "summary": "Letters sent to the caller's bank (bank_operator key)",
                 "parameters": [
                     {"name": "status", "in": "query", "required": False,
-                     "schema": {"enum": ["waiting", "all"], "default": "waiting"},
-                     "description": "waiting: neither returned nor replied yet."},
+                     "schema": {"enum": ["waiting", "new", "all"], "default": "waiting"},
+                     "description": "waiting: neither returned nor replied yet; new: not "
+                                    "acknowledged yet (what a polling bank needs each time)."},
                     _param("Limit"), _param("Cursor"),
                 ],
                 "responses": {**_plain("One page of letters.", {

@@ -58,6 +58,8 @@ class FakeHub:
     failures: list[int] = field(default_factory=list)
     """Statuses to answer the next calls with, one each (e.g. [503, 503])."""
     listings: int = 0
+    asked: list[str] = field(default_factory=list)
+    """The `status` of each inbox listing, in order."""
     """How many times the inbox was listed."""
     keep_waiting: bool = False
     """List handled letters as waiting still (as a hub that has not caught up would)."""
@@ -109,9 +111,12 @@ class FakeHub:
         return await handler(request)
 
     async def _list(self, request: web.Request) -> web.Response:
-        assert request.query["status"] == "waiting" and request.query["limit"] == "50"
+        which = request.query["status"]
+        assert which in ("waiting", "new") and request.query["limit"] == "50"
         self.listings += 1
-        shown = [i for i in self.items.values() if self.keep_waiting or i["status"] in WAITING]
+        self.asked.append(which)
+        statuses = WAITING if which == "waiting" else ("dispatched",)
+        shown = [i for i in self.items.values() if self.keep_waiting or i["status"] in statuses]
         return web.json_response({"items": shown})
 
     async def _item(self, request: web.Request) -> web.Response:

@@ -473,3 +473,22 @@ def test_replied_on_is_the_date_in_china() -> None:
 
     assert _today(datetime.fromisoformat("2026-01-13T17:00:00+00:00")) == date(2026, 1, 14)
     assert _today(datetime.fromisoformat("2026-01-13T15:59:00+00:00")) == date(2026, 1, 13)
+
+
+async def test_polls_ask_only_for_new_letters_and_a_restart_reads_the_whole_inbox(
+    hub: tuple[FakeHub, str], settings: BankSimSettings
+) -> None:
+    """A letter the bank acknowledged but had not answered when it stopped is not new any
+    more: the restarted bank's first listing is the whole inbox, so it is answered."""
+    fake, _ = hub
+    item = fake.add("bank_format1")
+    item["status"] = "delivered"  # acknowledged by the bank's previous run
+    bank = await start(settings)
+    try:
+        await wait_for(lambda: bool(fake.uploads.get(item["id"])), within=60)
+        listed = fake.listings
+        await wait_for(lambda: fake.listings >= listed + 3)
+    finally:
+        await bank.close()
+    assert fake.asked[0] == "waiting"
+    assert set(fake.asked[1:]) == {"new"}  # then only what is not acknowledged yet

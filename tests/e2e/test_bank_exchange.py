@@ -217,3 +217,22 @@ async def test_another_banks_key_gets_404_on_the_inbox_item(hub: Hub) -> None:
         assert (await (await http.get("/api/v1/inbox")).json())["items"] == []
     async with firm.hub.client(firm.key) as http:
         assert (await http.get("/api/v1/inbox")).status == 403
+
+
+async def test_a_polling_bank_can_ask_only_for_letters_it_has_not_acknowledged(hub: Hub) -> None:
+    firm, bank = await make_firm(hub), await Bank.register(hub)
+    cid = (await dispatched_letter(firm, bank))["id"]
+
+    async def listed(which: str) -> list[str]:
+        async with bank.client() as http:
+            resp = await http.get("/api/v1/inbox", params={"status": which})
+            assert resp.status == 200, await resp.text()
+            return [i["id"] for i in (await resp.json())["items"]]
+
+    assert await listed("new") == [cid] and await listed("waiting") == [cid]
+    async with bank.client() as http:
+        assert (await http.post(f"/api/v1/inbox/{cid}/receipt")).status == 200
+    assert await listed("new") == [] and await listed("waiting") == [cid]
+    async with bank.client() as http:
+        resp = await http.get("/api/v1/inbox", params={"status": "fresh"})
+        assert resp.status == 422 and "status" in await resp.text()
