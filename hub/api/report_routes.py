@@ -59,23 +59,24 @@ def _download(data: bytes, media_type: str, name: str) -> web.Response:
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-@routes.get("/api/v1/engagements/{id}/control-sheet.xlsx")
-async def control_sheet_xlsx(request: web.Request) -> web.Response:
-    """函证控制表 as a workbook: every letter of the engagement, one row each."""
+async def _sheet(request: web.Request, fmt: str) -> web.Response:
     sheets = deps_of(request).control_sheets
     if sheets is None:
         raise web.HTTPNotImplemented(text="control sheets are not configured")
     eid = request.match_info["id"]
-    data = await sheets.xlsx(caller_of(request), eid)
-    return _download(data, XLSX, f"control-sheet-{eid}.xlsx")
+    make = sheets.xlsx if fmt == "xlsx" else sheets.pdf
+    data = await make(caller_of(request), eid)
+    return _download(data, XLSX if fmt == "xlsx" else "application/pdf",
+                     f"control-sheet-{eid}.{fmt}")
+
+
+@routes.get("/api/v1/engagements/{id}/control-sheet.xlsx")
+async def control_sheet_xlsx(request: web.Request) -> web.Response:
+    """函证控制表 as a workbook: every letter of the engagement, one row each."""
+    return await _sheet(request, "xlsx")
 
 
 @routes.get("/api/v1/engagements/{id}/control-sheet.pdf")
 async def control_sheet_pdf(request: web.Request) -> web.Response:
     """函证控制表 as a landscape A4 PDF."""
-    sheets = deps_of(request).control_sheets
-    if sheets is None:
-        raise web.HTTPNotImplemented(text="control sheets are not configured")
-    eid = request.match_info["id"]
-    data = await sheets.pdf(caller_of(request), eid)
-    return _download(data, "application/pdf", f"control-sheet-{eid}.pdf")
+    return await _sheet(request, "pdf")

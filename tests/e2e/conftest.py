@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -129,6 +130,21 @@ async def make_firm(hub: Hub, client: tuple[str, str] | None = None) -> Firm:
 @pytest.fixture
 async def firm(hub: Hub) -> Firm:
     return await make_firm(hub)
+
+
+@contextlib.asynccontextmanager
+async def frozen_hub(stack: tuple[str, str], tmp_path: Any, clock: Any,
+                     **overrides: Any) -> AsyncIterator[Hub]:
+    """A hub on `clock` with quickly made unsigned letters and no scheduler round (the test
+    runs second requests and deadlines itself, on the days it sets), stopped afterwards."""
+    from tests.e2e.test_letters import RecordingLetterMaker
+
+    h = await start_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker(), clock=clock,
+                        scheduler_interval_seconds=3600, **overrides)
+    try:
+        yield h
+    finally:
+        await h.runtime.stop()
 
 
 @pytest.fixture

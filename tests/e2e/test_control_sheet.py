@@ -17,9 +17,9 @@ import pytest
 from hub.domain.commands import SendSecondRequests
 from hub.ports import FrozenClock
 from tests.conftest import unique
-from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
+from tests.e2e.conftest import Firm, Hub, frozen_hub, make_firm
 from tests.e2e.test_bank_exchange import Bank, dispatched_letter, reply_for, upload
-from tests.e2e.test_letters import RecordingLetterMaker, wait_status
+from tests.e2e.test_letters import wait_status
 
 # Monday 28 September 2026, 10:00 in Beijing.
 START = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)
@@ -33,13 +33,8 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any, clock: FrozenClock) -> AsyncIterator[Hub]:
-    # Second requests go out when the test says so, not on a scheduler round.
-    h = await start_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker(), clock=clock,
-                        scheduler_interval_seconds=3600)
-    try:
+    async with frozen_hub(stack, tmp_path, clock) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:

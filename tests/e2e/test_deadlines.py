@@ -11,9 +11,8 @@ import pytest
 
 from hub.domain.commands import SendSecondRequests
 from hub.ports import FrozenClock
-from tests.e2e.conftest import Hub, make_firm, start_hub
+from tests.e2e.conftest import Hub, frozen_hub, make_firm
 from tests.e2e.test_bank_exchange import Bank, dispatched_letter
-from tests.e2e.test_letters import RecordingLetterMaker
 
 # Monday 28 September 2026, before the National Day and Mid-Autumn holidays.
 DELIVERED = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)
@@ -26,13 +25,8 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any, clock: FrozenClock) -> AsyncIterator[Hub]:
-    # The test sends the second requests itself, on the days it sets; no scheduler round.
-    h = await start_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker(), clock=clock,
-                        scheduler_interval_seconds=3600)
-    try:
+    async with frozen_hub(stack, tmp_path, clock) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 def at(day: date) -> datetime:
