@@ -16,6 +16,7 @@ from hub.documents._reply_differences import (
     item_of,
     value_text,
 )
+from hub.domain.labels import EVENT_LABELS
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 # What a side shows when the exception gives no value for it: (账面/询证函, 回函确认).
@@ -49,16 +50,7 @@ SIGNATURE_COLUMNS = (
 # A check that did not pass, when the validator gave no words of its own for it.
 FAILED_CHECKS = (("valid", "签名验证未通过"), ("trusted", "签名证书不受信任"),
                  ("intact", "签名后文件已被修改"))
-EVENTS = {
-    "confirmation.submitted": "提交函证",
-    "confirmation.status_changed": "状态变更",
-    "letter.dispatched": "发出询证函",
-    "letter.delivery_failed": "投递失败",
-    "letter.second_request": "发出催函",
-    "confirmation.procedure_noted": "记录替代程序",
-    "reply.received": "收到回函",
-    "reply.rejected": "回函被拒收",
-}
+EVENTS = {event: zh for event, (zh, _) in EVENT_LABELS.items()}
 STATUSES = {
     "draft": "草稿",
     "awaiting_authorisation": "待授权",

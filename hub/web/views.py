@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from hub.domain.labels import event_label_both
 from hub.domain.model import Confirmation, Status
 from hub.domain.replies import CHECKS, Reply, ReplyStatus
 from hub.ports import LetterTablePage, LetterTableQuery
@@ -39,22 +40,12 @@ REPLY_STATUS_LABELS: dict[str, str] = {
     "received": "待校验", "accepted": "已接受", "rejected": "已拒绝",
 }
 
-EVENT_LABELS: dict[str, str] = {
-    "confirmation.submitted": "提交函证申请 / submitted",
-    "reply.received": "收到回函 / reply received",
-    "reply.rejected": "回函未通过校验 / reply rejected",
-    "letter.dispatched": "发出询证函 / letter sent",
-    "letter.delivery_failed": "发函失败 / delivery failed",
-    "letter.second_request": "催函 / second request",
-    "workpaper.ready": "底稿已生成 / workpaper made",
-    "workpaper.delivery_failed": "底稿推送失败 / workpaper push failed",
-}
 
 CHINA = timedelta(hours=8)
 
 
 def event_label(event_type: str) -> str:
-    return EVENT_LABELS.get(event_type, event_type)
+    return event_label_both(event_type)
 
 
 def status_label(status: str) -> str:
