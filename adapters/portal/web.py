@@ -124,13 +124,21 @@ async def landing(request: web.Request, deps: PortalDeps, link_hash: str,
                                code_sent=link.code_sends > 0))
 
 
-async def send_code(request: web.Request, deps: PortalDeps, link_hash: str,
-                    base: str) -> web.StreamResponse:
+async def _unverified_post(request: web.Request, deps: PortalDeps, link_hash: str
+                          ) -> tuple[dict[str, str], Any, str, str, bool]:
+    """A form posted before verification: (form, link, masked e-mail, the form's CSRF token,
+    whether the posted token is right)."""
     form = await _form(request)
     link = await deps.reader.link(link_hash, deps.clock.now())
-    masked = masked_email(link.email)
     csrf = csrf_token(deps.secret, link_hash, None)
-    if not _csrf_ok(deps, link_hash, None, form.get("csrf", "")):
+    ok = _csrf_ok(deps, link_hash, None, form.get("csrf", ""))
+    return form, link, masked_email(link.email), csrf, ok
+
+
+async def send_code(request: web.Request, deps: PortalDeps, link_hash: str,
+                    base: str) -> web.StreamResponse:
+    _, link, masked, csrf, ok = await _unverified_post(request, deps, link_hash)
+    if not ok:
         return _html(pages.landing(base, masked, csrf, error="页面已过期，请重试。"), 400)
     code = new_code()
     try:
@@ -161,11 +169,8 @@ async def verify_form(request: web.Request, deps: PortalDeps, link_hash: str,
 
 async def verify(request: web.Request, deps: PortalDeps, link_hash: str,
                  base: str) -> web.StreamResponse:
-    form = await _form(request)
-    link = await deps.reader.link(link_hash, deps.clock.now())
-    masked = masked_email(link.email)
-    csrf = csrf_token(deps.secret, link_hash, None)
-    if not _csrf_ok(deps, link_hash, None, form.get("csrf", "")):
+    form, _, masked, csrf, ok = await _unverified_post(request, deps, link_hash)
+    if not ok:
         return _html(pages.verify(base, masked, csrf, error="页面已过期，请重试。"), 400)
     code = form.get("code", "").strip()
     session = new_session()
