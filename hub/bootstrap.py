@@ -105,6 +105,7 @@ class Container:
     async def portal_app(self) -> Any:
         """The company portal's pages, to serve at /portal."""
         from adapters.portal import PortalDeps, create_portal_app
+        from adapters.portal.clientip import trusted_networks
         from hub.db.uow import uow_factory
         from hub.services.portal import PortalReader
 
@@ -113,7 +114,8 @@ class Container:
         return create_portal_app(PortalDeps(
             bus=self.bus, reader=reader, blobs=self.blobs, mailer=self.smtp_mailer(),
             secret=secret, clock=self.clock,
-            secure_cookies=self.portal_base_url().startswith("https:")))
+            secure_cookies=self.portal_base_url().startswith("https:"),
+            trusted_proxies=trusted_networks(self.settings.trusted_proxies)))
 
     def workpaper_webhook(self) -> Any:
         """The audit software adapter's webhook push (adapters/audit_software)."""

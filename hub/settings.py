@@ -89,6 +89,9 @@ class Settings:
     """Where companies reach the portal, for the links e-mailed to them (https://… in
     production; its cookies are then Secure); empty: public_base_url, else
     http://<api_host>:<api_port>."""
+    trusted_proxies: str = ""
+    """Reverse proxies in front of the hub (comma-separated addresses or CIDR networks): only
+    behind them does the portal take where a reply came from out of X-Forwarded-For."""
     portal_link_days_after_due: int = 14
     """Calendar days a portal link stays valid after the reply deadline."""
     portal_secret: str = ""

@@ -11,6 +11,7 @@ import structlog
 from aiohttp import BodyPartReader, web
 
 from adapters.portal import pages
+from adapters.portal.clientip import Network, client_ip
 from adapters.portal.mailer import Mailer
 from adapters.portal.tokens import (
     code_hash,
@@ -60,6 +61,8 @@ class PortalDeps:
     secret: bytes
     clock: Clock
     secure_cookies: bool
+    trusted_proxies: tuple[Network, ...] = ()
+    """Reverse proxies whose X-Forwarded-For tells where a reply came from."""
 
 
 DEPS = web.AppKey("portal_deps", PortalDeps)
@@ -84,7 +87,9 @@ def _unusable(e: LinkUnusable, base: str) -> web.Response:
 
 
 def _client_ip(request: web.Request) -> str:
-    return request.remote or "unknown"
+    deps = request.config_dict[DEPS]
+    return client_ip(request.remote, request.headers.get("X-Forwarded-For"),
+                     deps.trusted_proxies)
 
 
 Page = Callable[[web.Request, PortalDeps, str, str], Awaitable[web.StreamResponse]]

@@ -103,6 +103,7 @@ async def test_a_company_confirms_through_the_portal_and_the_firm_gets_a_sealed_
         signed = await api(firm, f"/api/v1/confirmations/{cid}")
         assert status == 200 and hashlib.sha256(pdf).hexdigest() == signed["letter_sha256"]
 
+        contact.http.headers["X-Forwarded-For"] = "203.0.113.9"  # not believed: no proxy
         status, done = await contact.reply(path, html, {"answer": "agreed"})
         assert status == 200 and "回函已提交" in done, done
 
@@ -126,6 +127,7 @@ async def test_a_company_confirms_through_the_portal_and_the_firm_gets_a_sealed_
     text = pdf_text(reply_pdf)
     assert "信息证明无误" in text and contact_email(firm) in text
     assert "127.0.0.1" in text and "(iPhone)TestPhone" in text  # from where, with what
+    assert "203.0.113.9" not in text
     assert letter["letter_number"] in text
 
 
@@ -253,3 +255,23 @@ async def test_without_an_smtp_server_the_letter_is_parked_with_the_reason(
         assert [p.queue for p in parked] == ["adapter.portal"]
     finally:
         await hub.runtime.stop()
+
+
+@pytest.mark.parametrize("stack", ["sqlite+embedded"], indirect=True)
+async def test_behind_a_trusted_proxy_the_reply_records_the_forwarded_address(
+        stack: tuple[str, str], tmp_path: Any, mailbox: Mailbox) -> None:
+    async with portal_hub(stack, tmp_path, mailbox, trusted_proxies="127.0.0.1") as hub:
+        firm = await make_firm(hub)
+        cid, _ = await delivered_letter(firm)
+        contact = Contact.of(hub, mailbox, contact_email(firm))
+        try:
+            path = await contact.link()
+            html = await contact.open_letter(path)
+            contact.http.headers["X-Forwarded-For"] = "198.51.100.1, 203.0.113.9"
+            status, done = await contact.reply(path, html, {"answer": "agreed"})
+            assert status == 200, done
+        finally:
+            await contact.close()
+        await wait_status(firm, cid, "verified", within=60)
+        text = pdf_text(await api(firm, f"/api/v1/confirmations/{cid}/reply.pdf"))
+        assert "203.0.113.9" in text and "198.51.100.1" not in text  # the proxy's hop only
