@@ -116,6 +116,4 @@ def signature_lines(flow: Flow, pairs: Sequence[Sequence[str]]) -> None:
 
 
 def blank_rows(flow: Flow, columns: Sequence[Column], count: int) -> None:
-    layout = flow.layout_table(columns, [[""] * len(columns)] * count)
-    flow.keep(layout.lead_height)
-    flow.table(layout)
+    flow.kept_table(columns, [[""] * len(columns)] * count)

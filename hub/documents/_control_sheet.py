@@ -76,9 +76,7 @@ def layout_control_sheet(sheet: Mapping[str, Any]) -> list[list[Op]]:
     if not rows:
         flow.paragraph("本项目尚无函证。")
         return flow.pages
-    layout = flow.layout_table(columns, rows, size=TABLE_SIZE)
-    flow.keep(layout.lead_height)
-    flow.table(layout, size=TABLE_SIZE)
+    flow.kept_table(columns, rows, size=TABLE_SIZE)
     return flow.pages
 
 

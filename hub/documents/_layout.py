@@ -261,6 +261,13 @@ class Flow:
 
     # ------------------------------------------------------------------ tables
 
+    def kept_table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]],
+                   *, size: float = BODY) -> None:
+        """Lays out and draws a table whose header row stays on a page with its first row."""
+        layout = self.layout_table(columns, rows, size=size)
+        self.keep(layout.lead_height)
+        self.table(layout, size=size)
+
     def layout_table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]],
                      *, size: float = BODY) -> TableLayout:
         widths = _column_widths(self.measure, columns, rows, self.width, size)

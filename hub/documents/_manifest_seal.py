@@ -46,7 +46,7 @@ def render_manifest_seal(manifest: Mapping[str, Any], *, keywords: str,
     cells = [[str(i), src.text(f, "name", f"/files/{i - 1}"),
               src.text(f, "size", f"/files/{i - 1}"), src.text(f, "sha256", f"/files/{i - 1}")]
              for i, f in enumerate(files, start=1)]
-    flow.table(flow.layout_table(COLUMNS, cells))
+    flow.kept_table(COLUMNS, cells)
     flow.space(6)
     flow.paragraph(EXPLAIN, first_indent=c.INDENT)
     flow.space(6)

@@ -83,9 +83,7 @@ def _lines_table(flow: Flow, src: Source, differences_only: bool) -> None:
                                    default="—" if not differences_only else "未列示"),
                           src.text(fig, "difference", at, default="—")])
     if cells:
-        layout = flow.layout_table(LINE_COLUMNS, cells)
-        flow.keep(layout.lead_height)
-        flow.table(layout)
+        flow.kept_table(LINE_COLUMNS, cells)
         flow.space(6)
 
 
@@ -110,9 +108,7 @@ def _answer(flow: Flow, src: Source) -> None:
     else:
         rows = [[src.text(f, "name", f"/attachments/{i}"), str(f.get("size", "")),
                  src.text(f, "sha256", f"/attachments/{i}")] for i, f in enumerate(files)]
-        layout = flow.layout_table(FILE_COLUMNS, rows)
-        flow.keep(layout.lead_height)
-        flow.table(layout)
+        flow.kept_table(FILE_COLUMNS, rows)
     flow.space(6)
 
 

@@ -141,6 +141,4 @@ def _cells(src: Source, i: int, difference: Mapping[str, Any]) -> list[str]:
 def differences_table(flow: Flow, src: Source) -> None:
     """Every difference the bank lists: where (item, row, field), both values, why."""
     cells = [_cells(src, i, d) for i, d in rows(src.letter, "differences")]
-    layout = flow.layout_table(COLUMNS, cells)
-    flow.keep(layout.lead_height)
-    flow.table(layout)
+    flow.kept_table(COLUMNS, cells)

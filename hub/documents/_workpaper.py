@@ -123,10 +123,8 @@ def _warnings(flow: Flow, src: Source) -> None:
     if not warnings:
         flow.paragraph("无", indent=c.INDENT)
     else:
-        layout = flow.layout_table(WARNING_COLUMNS,
-                                   [[f"{n}. {text}"] for n, text in enumerate(warnings, 1)])
-        flow.keep(layout.lead_height)
-        flow.table(layout)
+        flow.kept_table(WARNING_COLUMNS,
+                        [[f"{n}. {text}"] for n, text in enumerate(warnings, 1)])
     flow.space(6)
 
 

@@ -124,10 +124,7 @@ def _exception_cells(src: Source, i: int, exception: Mapping[str, Any]) -> list[
 def exceptions_table(flow: Flow, src: Source, items: Sequence[tuple[int, Mapping[str, Any]]]
                      ) -> None:
     """Every difference found: where (item, row, field), both values, the amount, why."""
-    layout = flow.layout_table(EXCEPTION_COLUMNS,
-                               [_exception_cells(src, i, e) for i, e in items])
-    flow.keep(layout.lead_height)
-    flow.table(layout)
+    flow.kept_table(EXCEPTION_COLUMNS, [_exception_cells(src, i, e) for i, e in items])
 
 
 def _problems(src: Source, signature: Mapping[str, Any], at: str) -> list[str]:
@@ -172,9 +169,7 @@ def signatures_table(flow: Flow, src: Source, items: Sequence[tuple[int, Mapping
         if digest != DASH:
             notes.append(digest)
         cells.append(_signature_cells(src, i, signature, digest, len(notes)))
-    layout = flow.layout_table(SIGNATURE_COLUMNS, cells)
-    flow.keep(layout.lead_height)
-    flow.table(layout)
+    flow.kept_table(SIGNATURE_COLUMNS, cells)
     if notes:
         flow.space(3)
         flow.keep(2 * line_height(BODY))
@@ -203,9 +198,7 @@ def _history_cells(src: Source, i: int, entry: Mapping[str, Any]) -> list[str]:
 def history_table(flow: Flow, src: Source, items: Sequence[tuple[int, Mapping[str, Any]]]
                   ) -> None:
     """Every event of the confirmation's history with its hash in the chained event log."""
-    layout = flow.layout_table(HISTORY_COLUMNS, [_history_cells(src, i, e) for i, e in items])
-    flow.keep(layout.lead_height)
-    flow.table(layout)
+    flow.kept_table(HISTORY_COLUMNS, [_history_cells(src, i, e) for i, e in items])
 
 
 def strings(src: Source, value: Mapping[str, Any] | None, key: str, at: str) -> list[str]:
