@@ -21,7 +21,7 @@ from hub.domain.replies import (
     stated_mismatches,
 )
 from hub.ports import SYSTEM_ACTOR, UnitOfWork
-from hub.services.handlers import Deps, Handler
+from hub.services.handlers import Deps, Handler, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -39,9 +39,7 @@ class Uploaded:
 async def dispatch_letter(cmd: commands.DispatchLetter, uow: UnitOfWork,
                           deps: Deps) -> Confirmation | None:
     """Send a ready letter to the responder's registered, verified channel (发函)."""
-    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
     if c.status is not Status.LETTER_READY:
         log.info("dispatch_skipped", confirmation_id=c.id, status=c.status.value)
         return None
@@ -80,9 +78,7 @@ def _deliver(c: Confirmation, deps: Deps, actor: str, receipt: str | None = None
 async def record_delivery(cmd: commands.RecordDelivery, uow: UnitOfWork,
                           deps: Deps) -> Confirmation:
     """A pushed letter reached the bank, which gave its receipt."""
-    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
     if c.status is Status.DISPATCHED:
         _deliver(c, deps, cmd.actor, receipt=cmd.receipt)
     return c
@@ -91,9 +87,7 @@ async def record_delivery(cmd: commands.RecordDelivery, uow: UnitOfWork,
 async def record_delivery_failure(cmd: commands.RecordDeliveryFailure, uow: UnitOfWork,
                                   deps: Deps) -> None:
     """Delivery gave up: say so in the letter's history (the message waits, parked)."""
-    c = await uow.confirmations.get(cmd.confirmation_id, None)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id)
     uow.record(events.DeliveryFailed(at=deps.clock.now(), actor=cmd.actor,
                                      confirmation_id=c.id, firm_org_id=c.firm_org_id,
                                      reason=cmd.reason))
@@ -157,9 +151,7 @@ async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> 
         raise NotFound(f"reply {cmd.reply_id} does not exist")
     if reply.status is not ReplyStatus.RECEIVED:
         return None  # checked already (a redelivered message)
-    c = await uow.confirmations.get(reply.confirmation_id, None, for_update=True)
-    if c is None:
-        raise NotFound(f"confirmation {reply.confirmation_id} does not exist")
+    c = await confirmation_of(uow, reply.confirmation_id, for_update=True)
     if deps.blobs is None or deps.reply_checker is None:
         raise RuntimeError("the hub was built without a blob store or reply checker")
     check = await deps.reply_checker.check(await deps.blobs.get(reply.sha256))

@@ -284,9 +284,7 @@ async def cancel_confirmation(
 async def request_authorisation(
     cmd: commands.RequestAuthorisation, uow: UnitOfWork, deps: Deps
 ) -> Confirmation | None:
-    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
     if c.status is not Status.DRAFT:
         # Cancelled (or otherwise moved on) before the worker reached it: nothing to do.
         log.info("authorisation_not_requested", confirmation_id=c.id, status=c.status.value)
@@ -311,6 +309,15 @@ async def expire_authorisations(
 
 
 Handler = Callable[[Any, UnitOfWork, Deps], Awaitable[Any]]
+
+
+async def confirmation_of(uow: UnitOfWork, confirmation_id: str, *,
+                          for_update: bool = False) -> Confirmation:
+    """A confirmation the hub itself acts on (no caller's scope); NotFound if there is none."""
+    c = await uow.confirmations.get(confirmation_id, None, for_update=for_update)
+    if c is None:
+        raise NotFound(f"confirmation {confirmation_id} does not exist")
+    return c
 
 HANDLERS: dict[type[commands.Command], Handler] = {
     commands.CreateOrganisation: create_organisation,

@@ -8,7 +8,7 @@ from hub.domain import commands
 from hub.domain.errors import Forbidden, NotFound
 from hub.domain.model import Confirmation, Document, Role, Status
 from hub.ports import SYSTEM_ACTOR, UnitOfWork
-from hub.services.handlers import Deps, Handler
+from hub.services.handlers import Deps, Handler, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -44,9 +44,7 @@ async def make_letter(
     """
     if deps.letter_maker is None or deps.blobs is None:
         raise RuntimeError("this hub has no letter maker or blob store configured")
-    c = await uow.confirmations.get(cmd.confirmation_id, None)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id)
     if c.status is not Status.AUTHORISED:
         log.info("letter_not_made", confirmation_id=c.id, status=c.status.value)
         return None

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 
 from hub.domain import commands, events
-from hub.domain.errors import NotFound, PermanentError, ValidationFailed
+from hub.domain.errors import PermanentError, ValidationFailed
 from hub.domain.model import Confirmation, Status
 from hub.domain.portal import (
     AGREED,
@@ -35,7 +35,7 @@ from hub.domain.portal import (
 from hub.domain.replies import Reply, ReplyException, ReplyStatus, data_sha256
 from hub.ports import SYSTEM_ACTOR, UnitOfWork, UnitOfWorkFactory
 from hub.services.exchange import REPLY_WINDOW_WORKING_DAYS
-from hub.services.handlers import Deps, Handler
+from hub.services.handlers import Deps, Handler, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -82,9 +82,7 @@ async def open_portal_link(cmd: commands.OpenPortalLink, uow: UnitOfWork,
                            deps: Deps) -> PortalInvite | None:
     """The link of one dispatch (or second request) message, made once; None when the letter
     no longer awaits a reply."""
-    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
     if not is_company_letter(c):
         raise PermanentError(f"a {c.letter_type.value} letter does not go through the portal")
     link = await uow.portal_links.by_message(cmd.message_id)

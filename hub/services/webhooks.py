@@ -14,7 +14,7 @@ from hub.domain.errors import Conflict, Forbidden, HubError, NotFound
 from hub.domain.model import Caller, Confirmation, Role, Status
 from hub.domain.webhooks import Webhook, validate_secret, validate_url
 from hub.ports import UnitOfWork, UnitOfWorkFactory
-from hub.services.handlers import Deps, Handler
+from hub.services.handlers import Deps, Handler, confirmation_of
 from hub.services.workpapers import WORKPAPER
 
 log = structlog.get_logger(__name__)
@@ -106,9 +106,7 @@ async def resend_workpaper(cmd: commands.ResendWorkpaper, uow: UnitOfWork,
 async def record_workpaper_delivery(cmd: commands.RecordWorkpaperDelivery, uow: UnitOfWork,
                                     deps: Deps) -> Confirmation:
     """The webhook took the workpaper: a verified confirmation becomes workpaper_delivered."""
-    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
     if c.status is Status.VERIFIED:
         host = urlsplit(cmd.receiver).hostname or "?"
         c.move_to(Status.WORKPAPER_DELIVERED, at=deps.clock.now(), actor=cmd.actor,
@@ -119,9 +117,7 @@ async def record_workpaper_delivery(cmd: commands.RecordWorkpaperDelivery, uow: 
 async def record_workpaper_delivery_failure(cmd: commands.RecordWorkpaperDeliveryFailure,
                                             uow: UnitOfWork, deps: Deps) -> None:
     """The push gave up: say so in the confirmation's history (the message waits, parked)."""
-    c = await uow.confirmations.get(cmd.confirmation_id, None)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id)
     uow.record(events.WorkpaperDeliveryFailed(
         at=deps.clock.now(), actor=cmd.actor, confirmation_id=c.id,
         firm_org_id=c.firm_org_id, reason=cmd.reason))

@@ -11,7 +11,7 @@ from hub.domain.errors import NotFound
 from hub.domain.model import Document, Status
 from hub.domain.replies import ReplyStatus
 from hub.ports import SYSTEM_ACTOR, UnitOfWork, WorkpaperInput
-from hub.services.handlers import Deps, Handler
+from hub.services.handlers import Deps, Handler, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -26,9 +26,7 @@ def _d(value: Any) -> Any:
 async def make_workpaper(cmd: commands.MakeWorkpaper, uow: UnitOfWork, deps: Deps) -> bool:
     """Build and store the workpaper and the evidence bundle once; False if there was
     nothing to do (made already, or not verified)."""
-    c = await uow.confirmations.get(cmd.confirmation_id, None)
-    if c is None:
-        raise NotFound(f"confirmation {cmd.confirmation_id} does not exist")
+    c = await confirmation_of(uow, cmd.confirmation_id)
     if c.status is not Status.VERIFIED or await uow.documents.get(c.id, WORKPAPER) is not None:
         return False
     if deps.blobs is None or deps.workpaper_maker is None:
