@@ -144,6 +144,13 @@ class SignatureReport:
         return self.chain[0] if self.chain else None
 
     @property
+    def unchanged_since(self) -> bool:
+        """The file is as signed: the signature covers all of it, or only validation data and
+        time-stamps (LTA updates) were added after it."""
+        return self.coverage is Coverage.WHOLE_FILE or (
+            self.coverage is Coverage.REVISION and self.modification is Modification.LTA_UPDATES)
+
+    @property
     def ok(self) -> bool:
         return not self.problems
 

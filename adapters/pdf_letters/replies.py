@@ -10,7 +10,7 @@ from asn1crypto import x509
 
 from hub.domain.replies import parse_binding
 from hub.ports import ReplyCheck
-from signing import Coverage, Modification, SignatureKind, document_info, validate_off_loop
+from signing import SignatureKind, document_info, validate_off_loop
 
 TrustSource = Callable[[], Awaitable[tuple[Sequence[x509.Certificate], Sequence[bytes]]]]
 """() -> (trust roots, CRLs) the replies are validated against."""
@@ -37,9 +37,7 @@ class SignedReplyChecker:
             return ReplyCheck(tuple(problems) or ("the reply is not signed",), None, None, {})
         last = signatures[-1]
         problems += [p.message for p in last.problems]
-        added_only_proof = (last.coverage is Coverage.REVISION
-                            and last.modification is Modification.LTA_UPDATES)
-        if last.coverage is not Coverage.WHOLE_FILE and not added_only_proof and not problems:
+        if not last.unchanged_since and not problems:
             problems.append("the reply was changed after it was signed")
         binding = parse_binding((await asyncio.to_thread(document_info, pdf)).get("Keywords"))
         return ReplyCheck(tuple(problems), last.signer, last.certificate_sha256 or None,

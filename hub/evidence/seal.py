@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from hub.evidence._names import MANIFEST, SEAL
-from signing import Coverage, Modification, SignatureKind, ValidationReport, document_info
+from signing import SignatureKind, ValidationReport, document_info
 
 __all__ = ["Seal", "manifest_keywords", "seal_problem", "sealed_digest"]
 
@@ -42,9 +42,7 @@ def seal_problem(pdf: bytes, report: ValidationReport, manifest_json: bytes
     wrong = [p.message for p in (*report.problems, *seal.problems)]
     if wrong:
         return SEAL, "; ".join(wrong)
-    proof_only = (seal.coverage is Coverage.REVISION
-                  and seal.modification is Modification.LTA_UPDATES)
-    if seal.coverage is not Coverage.WHOLE_FILE and not proof_only:
+    if not seal.unchanged_since:
         return SEAL, "清单签章页在盖章后被修改 / the seal page was changed after it was sealed"
     digest = sealed_digest(pdf)
     if digest is None:
