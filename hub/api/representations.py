@@ -54,8 +54,7 @@ def confirmation(c: Confirmation, *, today: date, with_letter: bool = True) -> d
         "exception_count": c.exception_count,
         "second_requests": c.second_requests,
         "warnings": list(c.warnings),
-        "overdue": c.status.value == "delivered" and c.reply_due is not None
-        and c.reply_due < today,
+        "overdue": c.overdue(today),
     }
     if with_letter:
         out["letter"] = c.letter

@@ -20,7 +20,7 @@ RESPONDER_NAME = _C.letter["responder"]["name"].as_string()
 
 
 def _overdue(today: Any) -> ColumnElement[bool]:
-    """The API's rule: delivered, and the reply due date has passed."""
+    """hub.domain.model.reply_overdue in SQL: delivered, and the reply due date has passed."""
     return and_(_C.status == Status.DELIVERED.value, _C.reply_due < today)
 
 

@@ -96,6 +96,12 @@ class Status(enum.StrEnum):
 
 
 S = Status
+
+
+def reply_overdue(status: Status, reply_due: date | None, today: date) -> bool:
+    """A reply is overdue when the letter was delivered and its due date has passed without
+    a reply (hub.db.letter_table says the same in SQL)."""
+    return status is Status.DELIVERED and reply_due is not None and reply_due < today
 # The whole state machine. Anything not listed here is refused.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.DRAFT: frozenset({S.AWAITING_AUTHORISATION, S.CANCELLED, S.FAILED}),
@@ -253,6 +259,9 @@ class Confirmation:
     def responder_uscc(self) -> str:
         """The 统一社会信用代码 of the responder the letter is addressed to."""
         return str(self.letter.get("responder", {}).get("uscc", ""))
+
+    def overdue(self, today: date) -> bool:
+        return reply_overdue(self.status, self.reply_due, today)
 
     def can_move_to(self, target: Status) -> bool:
         return target in TRANSITIONS[self.status]

@@ -227,7 +227,7 @@ def _result(f: LetterFacts, today: date) -> tuple[Result, str]:
         return (Result.EXCEPTIONS, f"不符 {count} 项") if count else (Result.MATCHED, "相符")
     rejected = sum(1 for r in f.replies if r.status is ReplyStatus.REJECTED)
     note = f"（{rejected} 份回函未通过核验）" if rejected else ""
-    if s is Status.DELIVERED and c.reply_due is not None and c.reply_due < today:
+    if c.overdue(today):
         return Result.OVERDUE, "逾期" + note
     return Result.AWAITING, "未回函" + note
 

@@ -122,7 +122,7 @@ async def _confirmation_page(request: web.Request, cid: str, *, status: int = 20
     replies, exceptions = await deps.queries.replies(caller, c.id)
     today = deps.clock.today()
     return page(request, "confirmation.html", status=status, c=c, engagement=e, client=client,
-                responder=views.responder_name(c), overdue=views.is_overdue(c, today),
+                responder=views.responder_name(c), overdue=c.overdue(today),
                 history=history, exceptions=exceptions,
                 reports=[views.signature_report(r) for r in replies],
                 downloads=views.downloads(c, replies),

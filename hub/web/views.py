@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hub.domain.labels import event_label_both
-from hub.domain.model import Confirmation, Status
+from hub.domain.model import Confirmation, Status, reply_overdue
 from hub.domain.replies import CHECKS, Reply, ReplyStatus
 from hub.ports import LetterTablePage, LetterTableQuery
 
@@ -63,11 +63,6 @@ def fmt_dt(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return (value + CHINA).strftime("%Y-%m-%d %H:%M") if value.tzinfo else str(value)
     return value.isoformat()
-
-
-def is_overdue(c: Confirmation, today: date) -> bool:
-    """The same rule as the API's `overdue`: delivered, and the reply due date has passed."""
-    return c.status is Status.DELIVERED and c.reply_due is not None and c.reply_due < today
 
 
 def responder_name(c: Confirmation) -> str:
@@ -143,8 +138,8 @@ def table(found: LetterTablePage, page: int, size: int, today: date) -> Table:
     """The table of one page the database gave (overdue letters first, then by number)."""
     rows = [Row(id=r.id, letter_number=r.letter_number, letter_type=r.letter_type.value,
                 responder=r.responder, status=r.status.value, reply_due=r.reply_due,
-                overdue=r.status is Status.DELIVERED and r.reply_due is not None
-                and r.reply_due < today, exceptions=r.exception_count)
+                overdue=reply_overdue(r.status, r.reply_due, today),
+                exceptions=r.exception_count)
             for r in found.rows]
     return Table(rows=rows, total=found.total, page=page, pages=pages_of(found.total, size))
 
