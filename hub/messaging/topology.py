@@ -134,9 +134,7 @@ class Topology:
 # delivered costs a transaction (its inbox row) even when the worker ignores it. Add a pattern
 # here to give the workers a new event.
 JOBS_BINDINGS: tuple[str, ...] = (
-    "confirmation.submitted",
     "confirmation.status.authorised",
-    "confirmation.status.letter_ready",
     "confirmation.status.verified",
     "reply.received",
 )

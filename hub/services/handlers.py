@@ -253,6 +253,9 @@ async def submit_confirmation(
         amounts=list(cmd.amounts),
         warnings=_address_warnings(engagement, entry),
     )
+    # Asked of the audited entity at once, in the same transaction: one hop less than a
+    # worker doing it, and the caller's 201 already says awaiting_authorisation.
+    _ask_authorisation(confirmation, deps)
     await uow.confirmations.add(confirmation)
     return Submitted(confirmation, replayed=False)
 
@@ -284,16 +287,23 @@ async def cancel_confirmation(
 async def request_authorisation(
     cmd: commands.RequestAuthorisation, uow: UnitOfWork, deps: Deps
 ) -> Confirmation | None:
+    """A draft still waiting for its request (submission asks at once; this serves drafts
+    whose `confirmation.submitted` was queued for a worker by an earlier version)."""
     c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
     if c.status is not Status.DRAFT:
         # Cancelled (or otherwise moved on) before the worker reached it: nothing to do.
         log.info("authorisation_not_requested", confirmation_id=c.id, status=c.status.value)
         return None
+    _ask_authorisation(c, deps)
+    return c
+
+
+def _ask_authorisation(c: Confirmation, deps: Deps) -> None:
+    """draft → awaiting_authorisation, due N working days from today."""
     due = deps.calendar.add_working_days(
         deps.clock.today(), deps.authorisation_window_working_days
     )
     c.request_authorisation(due=due, at=deps.clock.now(), actor=SYSTEM_ACTOR)
-    return c
 
 
 async def expire_authorisations(

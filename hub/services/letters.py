@@ -8,6 +8,7 @@ from hub.domain import commands
 from hub.domain.errors import Forbidden, NotFound
 from hub.domain.model import Confirmation, Document, Role, Status
 from hub.ports import SYSTEM_ACTOR, UnitOfWork
+from hub.services.exchange import dispatch_letter
 from hub.services.handlers import Deps, Handler, confirmation_of
 
 log = structlog.get_logger(__name__)
@@ -36,7 +37,7 @@ async def authorise_confirmation(
 async def make_letter(
     cmd: commands.MakeLetter, uow: UnitOfWork, deps: Deps
 ) -> Confirmation | None:
-    """Render and sign the letter, store it, record its SHA-256, move to letter_ready.
+    """Render and sign the letter, store it, record its SHA-256 (letter_ready), dispatch it.
 
     Runs again harmlessly: a confirmation no longer `authorised` is left alone, and the blob
     store keeps each document by its hash, so a retry after a crash leaves at most one unused
@@ -65,6 +66,9 @@ async def make_letter(
     ))
     locked.letter_made(sha256=sha256, at=now, actor=SYSTEM_ACTOR)
     log.info("letter_made", confirmation_id=locked.id, sha256=sha256, size=len(pdf))
+    # Sent on in the same transaction (发函): a ready letter has nothing to wait for, and a
+    # worker hop of its own would cost a message, a transaction and a second lock.
+    await dispatch_letter(commands.DispatchLetter(confirmation_id=locked.id), uow, deps)
     return locked
 
 

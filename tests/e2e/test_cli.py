@@ -120,7 +120,18 @@ async def test_serve_logs_json_lines_with_ids_and_no_secrets(tmp_path: Any) -> N
             assert made.status == 201, await made.text()
             cid = (await made.json())["id"]
             await http.get(f"/api/v1/confirmations/{cid}/history")
-            await asyncio.sleep(1.0)  # the worker picks the submission up
+            # Once authorised, a worker makes the letter: its log lines carry both ids.
+            signer = hub_cli(db_url, "apikey", "create", "--org", engagement["client_org_id"],
+                             "--role", "client_signer", tmp_path=tmp_path).stdout.strip()
+            authorised = await http.post(f"/api/v1/confirmations/{cid}/authorization",
+                                         headers={"Authorization": f"Bearer {signer}"})
+            assert authorised.status == 200, await authorised.text()
+            for _ in range(300):
+                got = await (await http.get(f"/api/v1/confirmations/{cid}")).json()
+                if got["status"] not in ("authorised", "letter_ready"):
+                    break
+                await asyncio.sleep(0.1)
+            assert got["status"] == "dispatched", got
     finally:
         serve.send_signal(signal.SIGTERM)
         _, stderr = serve.communicate(timeout=60)

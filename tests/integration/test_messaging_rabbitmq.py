@@ -36,7 +36,7 @@ from tests.unit.test_messaging_fakes import (
 
 pytestmark = pytest.mark.rabbitmq
 
-KEY = "confirmation.submitted"
+KEY = "confirmation.status.authorised"  # bound to hub.jobs
 
 
 def make_broker(url: str, topology: Topology | None = None, quorum: bool = False,

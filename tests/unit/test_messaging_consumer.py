@@ -29,7 +29,7 @@ from tests.unit.test_messaging_fakes import (
     uow_factory,
 )
 
-KEY = "confirmation.submitted"
+KEY = "confirmation.status.authorised"  # bound to hub.jobs
 
 
 class Rig:

@@ -79,8 +79,7 @@ def test_default_topology_has_the_queues_of_the_design() -> None:
         "hub.events": "topic", "hub.delay": "headers", "hub.requeue": "direct",
     }
     assert t.work_queue("hub.jobs").bindings == (
-        "confirmation.submitted", "confirmation.status.authorised",
-        "confirmation.status.letter_ready", "confirmation.status.verified", "reply.received")
+        "confirmation.status.authorised", "confirmation.status.verified", "reply.received")
     assert t.work_queue("adapter.portal").bindings == (
         "letter.dispatched.portal", "letter.second_request.portal")
     extended = t.with_bindings("hub.inbound", "reply.received")
@@ -232,7 +231,7 @@ async def test_requeue_redelivers_and_close_fails_waiting_publishes() -> None:
 
     await broker.consume(JOBS_QUEUE, cb, prefetch=1)
     await asyncio.wait_for(
-        broker.publish("hub.events", "confirmation.submitted", b"{}", message_id="m"), 1
+        broker.publish("hub.events", "confirmation.status.authorised", b"{}", message_id="m"), 1
     )
     assert attempts == [1, 1, 1]  # a requeue is not a new attempt
 
@@ -244,7 +243,7 @@ async def test_requeue_redelivers_and_close_fails_waiting_publishes() -> None:
     await broker2.connect()
     await broker2.consume(JOBS_QUEUE, never, prefetch=1)
     publish = asyncio.create_task(
-        broker2.publish("hub.events", "confirmation.submitted", b"{}", message_id="m")
+        broker2.publish("hub.events", "confirmation.status.authorised", b"{}", message_id="m")
     )
     await asyncio.sleep(0.02)
     await broker2.close()
@@ -269,7 +268,7 @@ async def test_prefetch_limits_unsettled_deliveries() -> None:
 
     await broker.consume(JOBS_QUEUE, cb, prefetch=3)
     await asyncio.gather(*(
-        broker.publish("hub.events", "confirmation.submitted", b"{}", message_id=str(i))
+        broker.publish("hub.events", "confirmation.status.authorised", b"{}", message_id=str(i))
         for i in range(20)
     ))
     assert most == 3

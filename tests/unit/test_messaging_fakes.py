@@ -30,7 +30,7 @@ def settings(broker_url: str = "embedded://", **changes: Any) -> Settings:
     return base.replace(**changes)
 
 
-def envelope(n: int = 0, *, type: str = "confirmation.submitted", **data: Any) -> Envelope:
+def envelope(n: int = 0, *, type: str = "reply.received", **data: Any) -> Envelope:
     return Envelope(
         message_id=Envelope.new_id(),
         type=type,
