@@ -205,7 +205,8 @@ def build(
 
     clock = clock or SystemClock()
     calendar = prc_calendar()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
+                           max_overflow=settings.database_max_overflow)
     factory = uow_factory(engine, clock)
     blobs = DirectoryBlobStore(Path(settings.data_dir) / "blobs")
     keyring = _dev_keyring(settings)

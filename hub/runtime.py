@@ -60,7 +60,7 @@ class Runtime:
                 broker=self.c.broker,
                 uow_factory=self.c.uow_factory,
                 parking=self.c.parking_store(),
-                settings=s,
+                settings=s.replace(consumer_prefetch=s.jobs_prefetch),
             )
             await consumer.start()
             self.consumers.append(consumer)

@@ -22,6 +22,11 @@ class Settings:
     """SQLAlchemy async URL; postgresql+asyncpg://… or sqlite+aiosqlite:///…"""
     broker_url: str
     """embedded:// or amqp://…"""
+    database_pool_size: int = 20
+    """PostgreSQL connections each process keeps open for reuse."""
+    database_max_overflow: int = 10
+    """Connections a process may open beyond the pool under load (closed when returned):
+    processes x (pool size + overflow) must stay under the server's max_connections."""
     quorum_queues: bool = False
     """Declare work queues as RabbitMQ quorum queues."""
     api_host: str = "127.0.0.1"
@@ -40,6 +45,10 @@ class Settings:
     """Unconfirmed publishes a relay allows at once."""
     consumer_prefetch: int = 32
     """Unacknowledged deliveries per consumer."""
+    jobs_prefetch: int = 8
+    """Jobs (making letters and workpapers, checking replies) a worker process takes at once:
+    they are CPU-bound and each holds a database connection while it runs, so more than the
+    cores can work on only waits, holding connections."""
     retry_max_attempts: int = 5
     """Deliveries of a message before a transient failure parks it."""
     retry_base_seconds: float = 1.0
