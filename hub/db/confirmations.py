@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import builtins
 import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Row, Text, and_, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -174,22 +177,49 @@ def _insert_conflict(error: IntegrityError, c: Confirmation) -> Conflict | None:
 
 
 @functools.cache
-def _get_statement(kind: str | None, lock: bool) -> Any:
+def _amounts_column(dialect: str) -> Any:
+    """Each row's amount lines as a JSON array of [pointer, currency, amount text], in the
+    order they were written: read with the row, so a load is one statement, not two."""
+    a = confirmation_amounts.alias("a")
+    if dialect == "postgresql":
+        line = func.json_build_array(a.c.pointer, a.c.currency, cast(a.c.amount, Text))
+        agg = select(func.json_agg(aggregate_order_by(line, a.c.id)))
+        return agg.where(a.c.confirmation_id == confirmations.c.id).scalar_subquery().label(
+            _AMOUNTS)
+    # SQLite has no ORDER BY inside an aggregate before 3.44: aggregate an ordered subquery.
+    ordered = (
+        select(a.c.pointer, a.c.currency, a.c.amount)
+        .where(a.c.confirmation_id == confirmations.c.id).order_by(a.c.id)
+        .correlate(confirmations).subquery()
+    )
+    line = func.json_array(ordered.c.pointer, ordered.c.currency, ordered.c.amount)
+    return select(func.json_group_array(line)).scalar_subquery().label(_AMOUNTS)
+
+
+_AMOUNTS = "amounts_json"
+
+
+def _select(dialect: str) -> Any:
+    """SELECT confirmations with their amount lines."""
+    return select(confirmations, _amounts_column(dialect))
+
+
+def _amount_lines(raw: Any) -> list[AmountLine]:
+    lines = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    return [AmountLine(pointer=p, currency=cur, amount=Decimal(amount))
+            for p, cur, amount in lines or ()]
+
+
+@functools.cache
+def _get_statement(kind: str | None, lock: bool, dialect: str) -> Any:
     """SELECT one confirmation by :cid, in a caller's scope (`kind`), FOR UPDATE if `lock`.
 
     Built once per shape: building a statement and its cache key costs more than running it.
     """
-    query = select(confirmations).where(confirmations.c.id == bindparam("cid"))
+    query = _select(dialect).where(confirmations.c.id == bindparam("cid"))
     if kind is not None:
         query = query.where(confirmation_scope(confirmations, kind))
-    return query.with_for_update() if lock else query
-
-
-_AMOUNTS_OF = (
-    select(confirmation_amounts)
-    .where(confirmation_amounts.c.confirmation_id.in_(bindparam("ids", expanding=True)))
-    .order_by(confirmation_amounts.c.id)
-)
+    return query.with_for_update(of=confirmations) if lock else query
 
 _UPDATE_IF_UNCHANGED = update(confirmations).where(
     confirmations.c.id == bindparam("b_id"), confirmations.c.version == bindparam("b_version")
@@ -332,13 +362,14 @@ class SqlAlchemyConfirmationRepository:
         query = _get_statement(
             None if caller is None else scope_kind(caller),
             for_update and conn.dialect.name == "postgresql",
+            conn.dialect.name,
         )
         found = await self._load(query, conn, {"cid": confirmation_id, **scope_params(caller)})
         return found[0] if found else None
 
     async def by_idempotency_key(self, firm_org_id: str, key: str) -> Confirmation | None:
         found = await self._load(
-            select(confirmations).where(
+            _select(self._s.conn.dialect.name).where(
                 confirmations.c.firm_org_id == firm_org_id,
                 confirmations.c.idempotency_key == key,
             )
@@ -349,7 +380,7 @@ class SqlAlchemyConfirmationRepository:
         """The caller's confirmations in (created_at, id) order, one page after `flt.cursor`."""
         limit = check_limit(flt.limit)
         query = (
-            select(confirmations)
+            _select(self._s.conn.dialect.name)
             .where(confirmation_scope(confirmations, scope_kind(caller)))
             .order_by(confirmations.c.created_at, confirmations.c.id)
             .limit(limit + 1)
@@ -409,17 +440,10 @@ class SqlAlchemyConfirmationRepository:
         """Run `query` over confirmations; tracked objects are returned as they are in memory."""
         conn = conn or self._s.conn
         rows = (await conn.execute(query, params or {})).all()
-        fresh = [r.id for r in rows if r.id not in self._tracked]
-        amounts: dict[str, builtins.list[AmountLine]] = {cid: [] for cid in fresh}
-        if fresh:
-            result = await conn.execute(_AMOUNTS_OF, {"ids": fresh})
-            for a in result:
-                amounts[a.confirmation_id].append(
-                    AmountLine(pointer=a.pointer, amount=a.amount, currency=a.currency)
-                )
         out = []
         for row in rows:
             if row.id not in self._tracked:
-                self._tracked[row.id] = _Tracked.of(_confirmation(row, amounts[row.id]))
+                amounts = _amount_lines(getattr(row, _AMOUNTS))
+                self._tracked[row.id] = _Tracked.of(_confirmation(row, amounts))
             out.append(self._tracked[row.id].confirmation)
         return out

@@ -6,7 +6,7 @@ import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import Row, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.db import eventlog
@@ -65,6 +65,16 @@ def _responder(row: Row[Any]) -> Responder:
     )
 
 
+_BY_USCC = (
+    select(responders).where(responders.c.uscc == bindparam("uscc"))
+    .order_by((responders.c.status == ResponderStatus.RETIRED.value),
+              responders.c.updated_at.desc())
+    .limit(1)
+)
+"""The entry registered under :uscc, a live one before a retired one (built once: building a
+statement costs more than running it)."""
+
+
 class SqlAlchemyResponderRepository:
     """hub.ports.ResponderRepository; the registry is shared, not scoped to one tenant."""
 
@@ -88,12 +98,7 @@ class SqlAlchemyResponderRepository:
         return _responder(row) if row else None
 
     async def by_uscc(self, uscc: str) -> Responder | None:
-        rows = (await self._s.conn.execute(
-            select(responders).where(responders.c.uscc == uscc)
-            .order_by((responders.c.status == ResponderStatus.RETIRED.value),
-                      responders.c.updated_at.desc())
-            .limit(1)
-        )).first()
+        rows = (await self._s.conn.execute(_BY_USCC, {"uscc": uscc})).first()
         return _responder(rows) if rows else None
 
     async def save(self, responder: Responder, *, expected_version: int) -> None:
