@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.db._support import unique_violation
 from hub.db.repositories import Session
 from hub.db.tables import confirmations, documents
 from hub.domain.errors import Conflict
@@ -16,7 +15,13 @@ from hub.domain.model import Document
 _GET = select(documents).where(
     documents.c.confirmation_id == bindparam("cid"), documents.c.kind == bindparam("kind")
 )
-_INSERT = insert(documents)
+_INSERT = {
+    "postgresql": postgresql.insert(documents).on_conflict_do_nothing()
+    .returning(documents.c.id),
+    "sqlite": sqlite.insert(documents).on_conflict_do_nothing().returning(documents.c.id),
+}
+"""INSERT that skips a row whose (confirmation, kind) is taken instead of failing: one
+statement, where an INSERT that may fail needs a savepoint around it on PostgreSQL."""
 
 
 class SqlAlchemyDocumentRepository:
@@ -30,14 +35,10 @@ class SqlAlchemyDocumentRepository:
             "sha256": document.sha256, "size": document.size,
             "media_type": document.media_type, "created_at": document.created_at,
         }
-        try:
-            await self._s.insert(_INSERT, values)
-        except IntegrityError as e:
-            if unique_violation(e) is not None:
-                raise Conflict(
-                    f"confirmation {document.confirmation_id} has a {document.kind} already"
-                ) from e
-            raise
+        conn = await self._s.writer()
+        if (await conn.execute(_INSERT[conn.dialect.name], values)).first() is None:
+            raise Conflict(
+                f"confirmation {document.confirmation_id} has a {document.kind} already")
 
     async def get(self, confirmation_id: str, kind: str) -> Document | None:
         row = (await self._s.conn.execute(_GET, {"cid": confirmation_id, "kind": kind})).first()

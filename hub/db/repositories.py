@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import collections
 import contextlib
 import functools
+import weakref
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -48,6 +50,10 @@ class Session:
         self._read: AsyncConnection | None = None
         self._write: AsyncConnection | None = None
         self._slot: contextlib.AbstractAsyncContextManager[None] | None = None
+
+    @property
+    def engine(self) -> AsyncEngine | None:
+        return self._engine
 
     @property
     def is_open(self) -> bool:
@@ -160,12 +166,31 @@ class Session:
 _ORG_BY_ID = select(organisations).where(organisations.c.id == bindparam("v"))
 _ORG_BY_USCC = select(organisations).where(organisations.c.uscc == bindparam("v"))
 
+ORG_CACHE_SIZE = 4096
+"""Organisations each process remembers by id (per database)."""
+
+_ORGS: weakref.WeakKeyDictionary[Any, collections.OrderedDict[str, Organisation]] = (
+    weakref.WeakKeyDictionary())
+
 
 class SqlAlchemyOrganisationRepository:
+    """Organisations, remembered by id once read: a row is never changed or deleted after it
+    is written (no code path does either; one that did would have to drop this cache), and a
+    letter's handling reads its firm's and client's a dozen times. One written by this unit
+    of work is not remembered until read by another, so a rollback leaves nothing behind."""
+
     def __init__(self, session: Session) -> None:
         self._s = session
+        self._added: set[str] = set()
+
+    def _cache(self) -> collections.OrderedDict[str, Organisation] | None:
+        engine = self._s.engine
+        if engine is None:
+            return None
+        return _ORGS.setdefault(engine.sync_engine, collections.OrderedDict())
 
     async def add(self, org: Organisation) -> None:
+        self._added.add(org.id)
         try:
             await self._s.insert(
                 insert(organisations).values(
@@ -184,7 +209,16 @@ class SqlAlchemyOrganisationRepository:
             raise
 
     async def get(self, org_id: str) -> Organisation | None:
-        return await self._one(_ORG_BY_ID, org_id)
+        cache = self._cache()
+        if cache is not None and (known := cache.get(org_id)) is not None:
+            cache.move_to_end(org_id)
+            return known
+        org = await self._one(_ORG_BY_ID, org_id)
+        if cache is not None and org is not None and org_id not in self._added:
+            cache[org_id] = org
+            if len(cache) > ORG_CACHE_SIZE:
+                cache.popitem(last=False)
+        return org
 
     async def by_uscc(self, uscc: str) -> Organisation | None:
         return await self._one(_ORG_BY_USCC, uscc)

@@ -160,8 +160,11 @@ class Queries:
         return c, (org.name, org.uscc) if org is not None else ("", "")
 
     async def inbox_letter(self, caller: Caller, confirmation_id: str) -> bytes:
-        c, _ = await self.inbox_item(caller, confirmation_id)
+        _require_bank(caller)
         async with self.uow_factory() as uow:
+            c = await uow.confirmations.get(confirmation_id, caller)
+            if c is None:
+                raise NotFound("no such letter in this inbox")
             doc = await uow.documents.get(c.id, "letter")
         if doc is None or self.blobs is None:
             raise NotFound("the letter is not made yet")

@@ -30,6 +30,7 @@ from hub.domain.model import (
     AmountLine,
     Caller,
     Confirmation,
+    Document,
     Engagement,
     LetterType,
     Mode,
@@ -201,6 +202,39 @@ async def test_organisations_engagements_and_keys_round_trip(world: World) -> No
     async with world.uow() as uow:
         revoked = await uow.api_keys.get(key.id)
     assert revoked is not None and revoked.revoked_at == world.clock.now()
+
+
+async def test_an_organisation_read_in_a_rolled_back_transaction_is_not_remembered(
+    world: World,
+) -> None:
+    newcomer = org(OrgKind.COMPANY, "回滚公司")
+    async with world.uow() as uow:
+        await uow.organisations.add(newcomer)
+        assert await uow.organisations.get(newcomer.id) == newcomer  # its own write
+    async with world.uow() as uow:  # left without commit: rolled back
+        assert await uow.organisations.get(newcomer.id) is None
+        assert await uow.organisations.get(world.firm.id) == world.firm
+    async with world.uow() as uow:
+        assert await uow.organisations.get(world.firm.id) == world.firm  # remembered
+
+
+async def test_a_second_document_of_a_kind_is_a_conflict_and_the_first_stays(
+    world: World,
+) -> None:
+    c = await world.save(world.letter())
+    first = Document(confirmation_id=c.id, kind="letter", sha256="a" * 64, size=10,
+                     media_type="application/pdf", created_at=T0)
+    async with world.uow() as uow:
+        await uow.documents.add(first)
+        await uow.commit()
+    async with world.uow() as uow:
+        with pytest.raises(Conflict, match="has a letter already"):
+            await uow.documents.add(dataclasses.replace(first, sha256="b" * 64))
+        assert await uow.documents.get(c.id, "letter") == first  # the transaction still works
+        await uow.documents.add(dataclasses.replace(first, kind="workpaper"))
+        await uow.commit()
+    async with world.uow() as uow:
+        assert await uow.documents.get(c.id, "workpaper") is not None
 
 
 async def test_second_organisation_with_the_same_uscc_is_a_conflict(world: World) -> None:
