@@ -639,7 +639,7 @@ async def run(workers: int, n: int, args: argparse.Namespace, tmp: Path) -> Resu
             await settle(hub)
             sampled = [p for p in hub if p.role in ("worker", "bank-sim")]
             spies = {p.pid: (procs.start(
-                "py-spy", spy, "record", "--format", "raw", "--rate", "200", "--gil",
+                "py-spy", spy, "record", "--format", "raw", "--rate", str(args.spy_rate), "--gil",
                 "--full-filenames", "-p", str(p.pid), "-o", str(logs / f"spy-{p.pid}.txt"),
                 python=False), p) for p in sampled}
             await asyncio.sleep(1.0)  # py-spy attaches
@@ -714,7 +714,7 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
                       f"{(r.cpu['other'] + r.cpu['postgres'] + r.cpu['rabbitmq']) / r.total:.0%}"
                       for r in results) + " of the total.")
     print("\nCPU ms per confirmation by process; for the sampled ones the split "
-          "render/sign/validate/other\n(py-spy, GIL-holder samples at 200 Hz):")
+          f"render/sign/validate/other\n(py-spy, GIL-holder samples at {args.spy_rate} Hz):")
     for r in results:
         parts = []
         for role in ("api", "relay", "worker", "bank-sim", "postgres", "rabbitmq"):
@@ -748,6 +748,9 @@ async def main() -> int:
                         help="`hub api --reuse-port` processes")
     parser.add_argument("--poll-seconds", type=float, default=0.2,
                         help="how often the bank-sim lists its inbox")
+    parser.add_argument("--spy-rate", type=int, default=50,
+                        help="py-spy samples per second of each worker and the bank-sim (the "
+                             "profiler's own CPU slows the run on a small machine)")
     parser.add_argument("--warmup", type=int, default=2,
                         help="letters sent round first and not measured")
     parser.add_argument("--timeout", type=float, default=0,
