@@ -310,11 +310,13 @@ class SqlAlchemyConfirmationRepository:
             if values == tracked.values and amounts == tracked.amounts:
                 continue
             conn = await self._s.writer()
-            values["version"] = max(c.version, tracked.version + 1)
+            # Only the columns that changed (a state change touches a handful of thirty).
+            changed = {k: v for k, v in values.items() if tracked.values.get(k) != v}
+            changed["version"] = max(c.version, tracked.version + 1)
             try:
                 result = await conn.execute(
                     _UPDATE_IF_UNCHANGED,
-                    {**values, "b_id": cid, "b_version": tracked.version},
+                    {**changed, "b_id": cid, "b_version": tracked.version},
                 )
             except IntegrityError as e:
                 conflict = _insert_conflict(e, c)
@@ -334,7 +336,7 @@ class SqlAlchemyConfirmationRepository:
                 )
                 if amounts:
                     await conn.execute(insert(confirmation_amounts), amounts)
-            c.version = values["version"]
+            c.version = changed["version"]
 
     def collect_events(self) -> builtins.list[events.Event]:
         return [e for t in self._tracked.values() for e in t.confirmation.take_events()]
