@@ -3,7 +3,9 @@
 Each figure is printed beside what the slower of the hub's raw parts allows, measured in the
 same run: pipelined aio-pika publishes with confirms, and single-row PostgreSQL commits on one
 connection (for SQLite, single-row commits on the same file). The ratio is the figure that
-matters. Run: .venv/bin/python bench/submit.py [--requests 3000] [--stack sqlite|postgres|both]
+matters. The accept rate is also printed beside a bare endpoint (bench/bare_accept.py: aiohttp
+reading the same bodies and committing each as one row, with as many processes).
+Run: .venv/bin/python bench/submit.py [--requests 3000] [--stack sqlite|postgres|both]
 """
 
 from __future__ import annotations
@@ -182,7 +184,8 @@ async def wait_http(base: str) -> None:
     raise RuntimeError("the API did not come up")
 
 
-async def accept_rate(base: str, key: str, engagement: str, bank: str, n: int) -> float:
+async def accept_rate(base: str, key: str, engagement: str, bank: str, n: int,
+                      path: str = "/api/v1/confirmations") -> float:
     template = schemas.example("confirmation_request.bank_format1")
     run = uuid.uuid4().hex[:8]
     bodies = []
@@ -204,7 +207,7 @@ async def accept_rate(base: str, key: str, engagement: str, bank: str, n: int) -
             nonlocal failures
             while not queue.empty():
                 body = queue.get_nowait()
-                async with http.post("/api/v1/confirmations", json=body) as r:
+                async with http.post(path, json=body) as r:
                     await r.read()
                     if r.status != 201:
                         failures += 1
@@ -273,6 +276,7 @@ async def run_stack(name: str, db_url: str, broker_url: str, n: int, raw_pub: fl
     finally:
         for api in apis:
             stop(api)
+    bare = await bare_accept_rate(db_url, n, api_processes, key, engagement, bank)
     # The embedded broker lives inside `hub serve`, so there the relay includes consuming.
     relayed = await relay_rate(db_url, env, "serve" if name.startswith("sqlite") else "relay")
     commit = await raw_commit_rate(db_url, 2000)
@@ -280,8 +284,31 @@ async def run_stack(name: str, db_url: str, broker_url: str, n: int, raw_pub: fl
     return [
         Row(name, f"accepted/s via HTTP (c=50, {api_processes} api)", accepted,
             f"min(raw commit {commit:.0f}/s, raw publish {raw_pub:.0f}/s)", slower),
+        Row(name, "  the same, beside a bare endpoint", accepted,
+            f"aiohttp + a 1-row commit, {api_processes} proc: {bare:.0f}/s", bare),
         Row(name, "outbox rows relayed/s", relayed, f"raw publish {raw_pub:.0f}/s", raw_pub),
     ]
+
+
+async def bare_accept_rate(db_url: str, n: int, processes: int, key: str, engagement: str,
+                           bank: str) -> float:
+    """Accepts/s of bench.bare_accept (the same bodies, concurrency and process count)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(processes):  # one after the other: the first creates the table
+            servers.append(subprocess.Popen(
+                [sys.executable, "-m", "bench.bare_accept", "--database-url", db_url, "--port",
+                 str(port), "--reuse-port"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL))
+            await wait_http(base)
+        await asyncio.sleep(0.5)
+        await accept_rate(base, key, engagement, bank, min(200, n), path="/accept")
+        return await accept_rate(base, key, engagement, bank, n, path="/accept")
+    finally:
+        for server in servers:
+            stop(server)
 
 
 async def create_pg_db() -> str:
