@@ -1,4 +1,5 @@
-"""Signed POSTs to a receiver the hub pushes to (banks, audit software): HMAC, retry verdicts."""
+"""Signed POSTs to a receiver the hub pushes to (banks, audit software): the confirmation a push
+message names, HMAC, retry verdicts."""
 
 from __future__ import annotations
 
@@ -9,9 +10,20 @@ from collections.abc import Callable, Mapping
 import aiohttp
 
 from hub.domain.errors import PermanentError, TransientError
+from hub.domain.model import Confirmation
+from hub.ports import Envelope, UnitOfWork
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 """Answers worth trying again later; any other non-2xx answer is final."""
+
+
+async def pushed_confirmation(envelope: Envelope, uow: UnitOfWork) -> Confirmation:
+    """The confirmation a push message is about; PermanentError (parked) if there is none."""
+    cid = str(envelope.data["confirmation_id"])
+    c = await uow.confirmations.get(cid, None)
+    if c is None:
+        raise PermanentError(f"confirmation {cid} does not exist")
+    return c
 
 
 def signature(secret: bytes, timestamp: str, body: bytes) -> str:

@@ -13,7 +13,7 @@ import aiohttp
 import structlog
 
 from adapters.audit_software.networks import public_session, require_public_host
-from adapters.signed_http import post_signed
+from adapters.signed_http import post_signed, pushed_confirmation
 from hub.domain.commands import RecordWorkpaperDelivery, RecordWorkpaperDeliveryFailure
 from hub.domain.errors import PermanentError
 from hub.domain.model import Confirmation, Document
@@ -63,9 +63,7 @@ class WorkpaperWebhook:
 
     async def __call__(self, envelope: Envelope, uow: UnitOfWork) -> None:
         data = envelope.data
-        c = await uow.confirmations.get(str(data["confirmation_id"]), None)
-        if c is None:
-            raise PermanentError(f"confirmation {data['confirmation_id']} does not exist")
+        c = await pushed_confirmation(envelope, uow)
         hook = await uow.webhooks.for_engagement(c.firm_org_id, c.engagement_id)
         if hook is None:
             log.info("workpaper_not_pushed", confirmation_id=c.id, reason="no webhook")

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import structlog
 
-from adapters.signed_http import post_signed, signature
+from adapters.signed_http import post_signed, pushed_confirmation, signature
 from hub.domain.commands import RecordDelivery, RecordDeliveryFailure
 from hub.domain.errors import PermanentError
 from hub.ports import BlobStore, Envelope, UnitOfWork
@@ -45,9 +45,7 @@ class PushDelivery:
 
     async def __call__(self, envelope: Envelope, uow: UnitOfWork) -> None:
         data = envelope.data
-        c = await uow.confirmations.get(str(data["confirmation_id"]), None)
-        if c is None:
-            raise PermanentError(f"confirmation {data['confirmation_id']} does not exist")
+        c = await pushed_confirmation(envelope, uow)
         entry = await uow.responders.by_uscc(c.responder_uscc)
         if entry is None or entry.endpoint is None:
             raise PermanentError("the bank's registry entry has no push endpoint")

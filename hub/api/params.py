@@ -1,4 +1,5 @@
-"""What every route reads off its request: the app's dependencies, the caller, the page size."""
+"""What routes read off their request: the app's dependencies, the caller, the page size, the
+Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -25,3 +26,12 @@ def limit_of(request: web.Request) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
     return int(raw)
+
+
+def idempotency_key_of(request: web.Request) -> str | None:
+    """The Idempotency-Key header (1–200 characters), if given, or ValidationFailed naming it."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 200:
+        raise ValidationFailed("Idempotency-Key must be 1–200 characters",
+                               field="Idempotency-Key")
+    return key

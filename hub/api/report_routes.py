@@ -9,9 +9,8 @@ from aiohttp import web
 
 from hub.api.bodies import read_json
 from hub.api.jsonresponse import json_response
-from hub.api.params import caller_of, deps_of
+from hub.api.params import caller_of, deps_of, idempotency_key_of
 from hub.domain import commands
-from hub.domain.errors import ValidationFailed
 from hub.domain.procedures import AlternativeProcedure
 
 routes = web.RouteTableDef()
@@ -28,10 +27,7 @@ def procedure(p: AlternativeProcedure) -> dict[str, Any]:
 async def note_procedure(request: web.Request) -> web.Response:
     """An auditor notes an alternative procedure; it is kept for good and enters the history."""
     deps = deps_of(request)
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 200:
-        raise ValidationFailed("Idempotency-Key must be 1–200 characters",
-                               field="Idempotency-Key")
+    key = idempotency_key_of(request)
     body = await read_json(request, "procedure_create", deps.max_body_bytes)
     cid = request.match_info["id"]
     structlog.contextvars.bind_contextvars(confirmation_id=cid)

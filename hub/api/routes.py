@@ -15,7 +15,7 @@ from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
 from hub.api.jsonresponse import json_response
 from hub.api.openapi import build_openapi
-from hub.api.params import caller_of, deps_of, limit_of
+from hub.api.params import caller_of, deps_of, idempotency_key_of, limit_of
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import AmountLine, Status
@@ -109,10 +109,7 @@ def _amounts(body: dict[str, Any]) -> list[AmountLine]:
 @routes.post("/api/v1/confirmations")
 async def submit_confirmation(request: web.Request) -> web.Response:
     deps = deps_of(request)
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 200:
-        raise ValidationFailed("Idempotency-Key must be 1–200 characters",
-                               field="Idempotency-Key")
+    key = idempotency_key_of(request)
     body = await read_json(request, "confirmation_request", deps.max_body_bytes)
     result = await deps.bus.handle(
         commands.SubmitConfirmation(
