@@ -43,18 +43,24 @@ async def dispatch_letter(cmd: commands.DispatchLetter, uow: UnitOfWork,
     if c.status is not Status.LETTER_READY:
         log.info("dispatch_skipped", confirmation_id=c.id, status=c.status.value)
         return None
+    await dispatch(c, uow, deps)
+    return c
+
+
+async def dispatch(c: Confirmation, uow: UnitOfWork, deps: Deps) -> None:
+    """Dispatch `c`, ready and locked by the caller, or fail it if its responder's registry
+    entry can no longer be routed to."""
     entry = await uow.responders.by_uscc(c.responder_uscc)
     now = deps.clock.now()
     if entry is None or not entry.routable or entry.org_id != c.responder_org_id:
         state = "missing" if entry is None else entry.status.value
         c.move_to(Status.FAILED, at=now, actor=SYSTEM_ACTOR,
                   reason=f"the responder's registry entry is {state}: the letter was not sent")
-        return c
+        return
     c.dispatch(channel=entry.channel.value, at=now, actor=SYSTEM_ACTOR)
     uow.record(events.LetterDispatched(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
                                        firm_org_id=c.firm_org_id, channel=entry.channel.value,
                                        responder_id=entry.id))
-    return c
 
 
 async def _addressed(uow: UnitOfWork, caller: Caller, confirmation_id: str) -> Confirmation:

@@ -8,7 +8,7 @@ from hub.domain import commands
 from hub.domain.errors import Forbidden, NotFound
 from hub.domain.model import Confirmation, Document, Role, Status
 from hub.ports import SYSTEM_ACTOR, UnitOfWork
-from hub.services.exchange import dispatch_letter
+from hub.services.exchange import dispatch
 from hub.services.handlers import Deps, Handler, confirmation_of
 
 log = structlog.get_logger(__name__)
@@ -68,7 +68,7 @@ async def make_letter(
     log.info("letter_made", confirmation_id=locked.id, sha256=sha256, size=len(pdf))
     # Sent on in the same transaction (发函): a ready letter has nothing to wait for, and a
     # worker hop of its own would cost a message, a transaction and a second lock.
-    await dispatch_letter(commands.DispatchLetter(confirmation_id=locked.id), uow, deps)
+    await dispatch(locked, uow, deps)
     return locked
 
 
