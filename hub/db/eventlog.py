@@ -77,15 +77,6 @@ _SEAL = (
             hash=bindparam("b_hash"))
 )
 
-_SEAL_ARRAYS = text(
-    "UPDATE event_log SET chain_pos = v.pos, prev_hash = v.prev, hash = v.hash "
-    "FROM unnest(CAST(:seqs AS bigint[]), CAST(:positions AS bigint[]), "
-    "CAST(:prevs AS varchar[]), CAST(:hashes AS varchar[])) AS v(seq, pos, prev, hash) "
-    "WHERE event_log.seq = v.seq AND event_log.chain_pos IS NULL"
-)
-"""_SEAL for a whole batch in one statement (PostgreSQL): one row of parameters per entry
-costs the client more than the update costs the server."""
-
 SEAL_BATCH = 500
 """Entries chained per sealing transaction."""
 
@@ -153,14 +144,7 @@ async def seal(engine: AsyncEngine, *, batch: int = SEAL_BATCH) -> int:
                 updates.append({"b_seq": row.seq, "b_pos": position, "b_prev": prev_hash,
                                 "b_hash": digest})
                 prev_hash = digest
-            if conn.dialect.name == "postgresql":
-                await conn.execute(_SEAL_ARRAYS, {
-                    "seqs": [u["b_seq"] for u in updates],
-                    "positions": [u["b_pos"] for u in updates],
-                    "prevs": [u["b_prev"] for u in updates],
-                    "hashes": [u["b_hash"] for u in updates]})
-            else:
-                await conn.execute(_SEAL, updates)
+            await conn.execute(_SEAL, updates)
         total += len(pending)
         if len(pending) < batch:
             return total
