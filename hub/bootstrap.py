@@ -31,6 +31,7 @@ from hub.ports import (
 from hub.services.handlers import Deps
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
+from hub.services.submissions import Submissions
 from hub.settings import Settings
 
 
@@ -133,6 +134,7 @@ class Container:
         return ApiDeps(
             bus=self.bus,
             queries=self.queries,
+            submissions=Submissions(self.bus, max_batch=self.settings.submit_batch_max),
             max_body_bytes=self.settings.max_body_bytes,
             readiness={"database": self.ping_database, "broker": self.broker.ping},
             after_commit=after_commit or (lambda: None),

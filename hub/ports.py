@@ -192,6 +192,9 @@ class ConfirmationRepository(Protocol):
     async def add(self, confirmation: Confirmation) -> None:
         """Insert; raises Conflict on a duplicate idempotency key, business key or letter number."""
 
+    async def add_all(self, confirmations: Sequence[Confirmation]) -> None:
+        """Insert several at once; Conflict if any collides (then none should be kept)."""
+
     async def get(
         self, confirmation_id: str, caller: Caller | None, *, for_update: bool = False
     ) -> Confirmation | None:

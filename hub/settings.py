@@ -35,6 +35,9 @@ class Settings:
     """Port the HTTP API listens on."""
     max_body_bytes: int = 1_048_576
     """Largest accepted request body."""
+    submit_batch_max: int = 64
+    """Submissions an API process commits together when they arrive at once (group commit;
+    1 commits each alone). An idle hub never waits for a batch to fill."""
     relay_batch_size: int = 200
     """Outbox rows leased per relay round."""
     relay_poll_seconds: float = 0.2

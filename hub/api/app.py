@@ -68,4 +68,9 @@ def create_app(deps: ApiDeps) -> web.Application:
     )
     app[DEPS] = deps
     routes.setup(app)
+
+    async def finish_submissions(_app: web.Application) -> None:
+        await deps.submissions.close()
+
+    app.on_cleanup.append(finish_submissions)
     return app

@@ -12,6 +12,7 @@ from hub.domain.model import Caller
 from hub.ports import Clock, SystemClock
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
+from hub.services.submissions import Submissions
 
 if TYPE_CHECKING:
     from hub.reports import ControlSheets
@@ -25,6 +26,8 @@ class ApiDeps:
 
     bus: MessageBus
     queries: Queries
+    submissions: Submissions
+    """Where submitted confirmations go: committed together when they arrive together."""
     max_body_bytes: int = 1_048_576
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
     after_commit: Callable[[], None] = lambda: None

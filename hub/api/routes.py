@@ -111,7 +111,7 @@ async def submit_confirmation(request: web.Request) -> web.Response:
     deps = deps_of(request)
     key = idempotency_key_of(request)
     body = await read_json(request, "confirmation_request", deps.max_body_bytes)
-    result = await deps.bus.handle(
+    result = await deps.submissions.submit(
         commands.SubmitConfirmation(
             caller=caller_of(request),
             engagement_id=body["engagement_id"],

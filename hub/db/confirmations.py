@@ -276,6 +276,30 @@ class SqlAlchemyConfirmationRepository:
             await conn.execute(insert(confirmation_amounts), amounts)
         self._tracked[c.id] = _Tracked.of(c)
 
+    async def add_all(self, new: Sequence[Confirmation]) -> None:
+        """Insert several in one statement each for rows and amount lines (a group commit).
+
+        Conflict if any of them collides with a unique key, with another row or with one of
+        the others; the caller then rolls back (see hub.services.submissions).
+        """
+        if len(new) <= 1:
+            for c in new:
+                await self.add(c)
+            return
+        tracked = [_Tracked.of(c) for c in new]
+        conn = await self._s.writer()
+        rows = [{"id": t.confirmation.id, **t.values, "letter": t.confirmation.letter}
+                for t in tracked]
+        inserted = {row.id for row in await conn.execute(_INSERT_NEW[conn.dialect.name], rows)}
+        for c in new:
+            if c.id not in inserted:
+                raise await self._collision(conn, c)
+        amounts = [line for t in tracked for line in t.amounts]
+        if amounts:
+            await conn.execute(insert(confirmation_amounts), amounts)
+        for t in tracked:
+            self._tracked[t.confirmation.id] = t
+
     async def _collision(self, conn: AsyncConnection, c: Confirmation) -> Conflict:
         """Which unique key `c` collided with, as the error to give the caller.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,7 +13,14 @@ import structlog
 
 from hub.domain import commands, events
 from hub.domain.calendar import WorkingDayCalendar
-from hub.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hub.domain.errors import (
+    Conflict,
+    Forbidden,
+    HubError,
+    NotFound,
+    TransientError,
+    ValidationFailed,
+)
 from hub.domain.model import (
     ROLE_ORG_KINDS,
     Caller,
@@ -191,6 +198,63 @@ def business_key(
 async def submit_confirmation(
     cmd: commands.SubmitConfirmation, uow: UnitOfWork, deps: Deps
 ) -> Submitted:
+    submitted = await _prepare_submission(cmd, uow, deps, _Lookups(uow))
+    if not submitted.replayed:
+        await uow.confirmations.add(submitted.confirmation)
+    return submitted
+
+
+async def submit_confirmations(
+    cmds: Sequence[commands.SubmitConfirmation], uow: UnitOfWork, deps: Deps
+) -> list[Submitted | HubError]:
+    """Several submissions in one unit of work (group commit): each command's outcome, in order.
+
+    A command refused by the domain (a bad field, another firm's engagement) gets its error and
+    writes nothing; the others go on. The new confirmations are inserted together; if any of
+    them collides with a unique key, Conflict is raised for the whole batch, and the caller
+    rolls back and submits each alone, so that every command gets the answer it would have got
+    on its own.
+    """
+    lookups = _Lookups(uow)
+    outcomes: list[Submitted | HubError] = []
+    for cmd in cmds:
+        try:
+            outcomes.append(await _prepare_submission(cmd, uow, deps, lookups))
+        except TransientError:
+            raise
+        except HubError as e:
+            outcomes.append(e)
+    await uow.confirmations.add_all([
+        o.confirmation for o in outcomes if isinstance(o, Submitted) and not o.replayed
+    ])
+    return outcomes
+
+
+class _Lookups:
+    """Engagements and registry entries read once per unit of work, however many submissions
+    name them (a batch of a hundred letters usually names one engagement and a few banks)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._engagements: dict[tuple[str, Caller], Engagement | None] = {}
+        self._responders: dict[str, Responder | None] = {}
+
+    async def engagement(self, engagement_id: str, caller: Caller) -> Engagement | None:
+        key = (engagement_id, caller)
+        if key not in self._engagements:
+            self._engagements[key] = await self._uow.engagements.get(engagement_id, caller)
+        return self._engagements[key]
+
+    async def responder(self, uscc: str) -> Responder | None:
+        if uscc not in self._responders:
+            self._responders[uscc] = await self._uow.responders.by_uscc(uscc)
+        return self._responders[uscc]
+
+
+async def _prepare_submission(
+    cmd: commands.SubmitConfirmation, uow: UnitOfWork, deps: Deps, lookups: _Lookups
+) -> Submitted:
+    """Check one submission and build its confirmation (or find the one its key made)."""
     _require_firm(cmd.caller)
     caller = cmd.caller
     if cmd.idempotency_key:
@@ -202,7 +266,7 @@ async def submit_confirmation(
                     field="Idempotency-Key",
                 )
             return Submitted(existing, replayed=True)
-    engagement = await uow.engagements.get(cmd.engagement_id, caller)
+    engagement = await lookups.engagement(cmd.engagement_id, caller)
     if engagement is None:
         raise ValidationFailed(
             f"no engagement {cmd.engagement_id} of this firm", field="/engagement_id"
@@ -218,7 +282,7 @@ async def submit_confirmation(
     responder_uscc = validate_uscc(
         letter.get("responder", {}).get("uscc", ""), field="/letter/responder/uscc"
     )
-    entry = require_routable(await uow.responders.by_uscc(responder_uscc), responder_uscc,
+    entry = require_routable(await lookups.responder(responder_uscc), responder_uscc,
                              letter_type.responder_kind, "/letter/responder/uscc")
     if entry.org_id == engagement.client_org_id:
         raise ValidationFailed(
@@ -256,7 +320,6 @@ async def submit_confirmation(
     # Asked of the audited entity at once, in the same transaction: one hop less than a
     # worker doing it, and the caller's 201 already says awaiting_authorisation.
     _ask_authorisation(confirmation, deps)
-    await uow.confirmations.add(confirmation)
     return Submitted(confirmation, replayed=False)
 
 
