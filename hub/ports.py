@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,14 +79,33 @@ class Envelope:
     def new_id() -> str:
         return str(uuid.uuid4())
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, message_id: str | None = None) -> Envelope:
+        """The envelope a stored dict holds (`message_id`, when given, is the row's own)."""
+        return cls(
+            message_id=message_id or str(d.get("message_id", "")),
+            type=str(d.get("type", "")),
+            occurred_at=str(d.get("occurred_at", "")),
+            data=dict(d.get("data") or {}),
+            correlation_id=d.get("correlation_id"),
+            schema_version=int(d.get("schema_version", 1)),
+        )
+
 
 @dataclass(frozen=True)
 class OutboxRow:
+    """An outbox row as the relay publishes it: `body` is the stored envelope's JSON, as is."""
+
     id: int
     message_id: str
     exchange: str
     routing_key: str
-    envelope: Envelope
+    body: bytes
+
+    @property
+    def envelope(self) -> Envelope:
+        """The body read back (for tests and tools; the relay never decodes it)."""
+        return Envelope.from_dict(json.loads(self.body), message_id=self.message_id)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, or_, select, update
+from sqlalchemy import Integer, Row, Text, and_, bindparam, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,15 +24,36 @@ queue it was parked from, not every subscriber of the event again. (AMQP's defau
 would do the same on RabbitMQ, but the embedded broker routes only the topology's exchanges.)"""
 
 
-def _envelope(message_id: str, d: dict[str, Any]) -> Envelope:
-    return Envelope(
-        message_id=message_id,
-        type=str(d.get("type", "")),
-        occurred_at=str(d.get("occurred_at", "")),
-        data=dict(d.get("data") or {}),
-        correlation_id=d.get("correlation_id"),
-        schema_version=int(d.get("schema_version", 1)),
+@functools.cache
+def _lease_statement(dialect: str) -> Any:
+    """Lease up to :limit free rows (built once: building costs more than running it)."""
+    free = and_(
+        outbox.c.published_at.is_(None),
+        or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < bindparam("now")),
     )
+    pick = (select(outbox.c.id).where(free).order_by(outbox.c.id)
+            .limit(bindparam("limit", type_=Integer)))
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    return (
+        update(outbox)
+        .where(outbox.c.id.in_(pick.scalar_subquery()))
+        .values(
+            leased_until=bindparam("until"),
+            lease_holder=bindparam("holder"),
+            publish_attempts=outbox.c.publish_attempts + 1,
+        )
+        # The envelope as the text the database keeps: published as is, never decoded here.
+        .returning(outbox.c.id, outbox.c.message_id, outbox.c.exchange,
+                   outbox.c.routing_key, cast(outbox.c.envelope, Text).label("body"))
+    )
+
+
+_MARK_PUBLISHED = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(published_at=bindparam("now"), leased_until=None)
+)
 
 
 class SqlAlchemyOutboxStore:
@@ -51,31 +73,13 @@ class SqlAlchemyOutboxStore:
         if limit < 1:
             return []
         now = self._clock.now()
-        free = and_(
-            outbox.c.published_at.is_(None),
-            or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
-        )
-        pick = select(outbox.c.id).where(free).order_by(outbox.c.id).limit(limit)
-        if self._engine.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        statement = (
-            update(outbox)
-            .where(outbox.c.id.in_(pick.scalar_subquery()))
-            .values(
-                leased_until=now + timedelta(seconds=lease_seconds),
-                lease_holder=holder,
-                publish_attempts=outbox.c.publish_attempts + 1,
-            )
-            .returning(outbox.c.id, outbox.c.message_id, outbox.c.exchange,
-                       outbox.c.routing_key, outbox.c.envelope)
-        )
+        params = {"now": now, "limit": limit, "holder": holder,
+                  "until": now + timedelta(seconds=lease_seconds)}
         async with begin_write(self._engine) as conn:
-            rows = (await conn.execute(statement)).all()
+            rows = (await conn.execute(_lease_statement(conn.dialect.name), params)).all()
         return [
-            OutboxRow(
-                id=r.id, message_id=r.message_id, exchange=r.exchange,
-                routing_key=r.routing_key, envelope=_envelope(r.message_id, r.envelope),
-            )
+            OutboxRow(id=r.id, message_id=r.message_id, exchange=r.exchange,
+                      routing_key=r.routing_key, body=r.body.encode("utf-8"))
             for r in sorted(rows, key=lambda r: r.id)
         ]
 
@@ -83,11 +87,7 @@ class SqlAlchemyOutboxStore:
         if not ids:
             return
         async with begin_write(self._engine) as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(list(ids)))
-                .values(published_at=self._clock.now(), leased_until=None)
-            )
+            await conn.execute(_MARK_PUBLISHED, {"ids": list(ids), "now": self._clock.now()})
 
     async def pending_count(self) -> int:
         """Rows not yet published (leased or not)."""

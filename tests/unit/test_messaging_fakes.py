@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hub.messaging.codec import encode
 from hub.ports import Envelope, OutboxRow, ParkedMessage, UnitOfWork
 from hub.settings import Settings
 
@@ -63,7 +64,7 @@ class InMemoryOutbox:
     def add(self, env: Envelope, routing_key: str | None = None,
             exchange: str = "hub.events") -> OutboxRow:
         row = OutboxRow(id=next(self._ids), message_id=env.message_id, exchange=exchange,
-                        routing_key=routing_key or env.type, envelope=env)
+                        routing_key=routing_key or env.type, body=encode(env))
         self._slots[row.id] = _Slot(row)
         return row
 
