@@ -22,6 +22,7 @@ from aio_pika.exceptions import (
     DeliveryError,
     PublishError,
 )
+from aiormq import spec
 
 from hub.messaging.codec import CONTENT_TYPE
 from hub.messaging.errors import (
@@ -201,14 +202,17 @@ class RabbitBroker:
         self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
         headers: dict[str, Any] | None = None,
     ) -> None:
-        message = aio_pika.Message(
-            body,
-            message_id=message_id,
-            content_type=CONTENT_TYPE,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            headers=headers or {},
-        )
-        await self._publish(exchange, routing_key, message)
+        if headers:
+            properties = aio_pika.Message(
+                body, message_id=message_id, content_type=CONTENT_TYPE,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers=headers,
+            ).properties
+        else:  # the relay's case, once per row: the frame's properties without a Message
+            properties = spec.Basic.Properties(
+                message_id=message_id, content_type=CONTENT_TYPE,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
+            )
+        await self._publish(exchange, routing_key, body, properties)
 
     async def retry_later(
         self, queue: str, routing_key: str, body: bytes, *, message_id: str, attempt: int,
@@ -226,27 +230,32 @@ class RabbitBroker:
             headers={TIER_HEADER: tier.n, ATTEMPT_HEADER: attempt, ROUTING_KEY_HEADER: routing_key},
             expiration=expiration_ms(delay_seconds) / 1000,
         )
-        await self._publish(DELAY_EXCHANGE, queue, message)
+        await self._publish(DELAY_EXCHANGE, queue, message.body, message.properties)
 
-    async def _publish(self, exchange: str, routing_key: str, message: aio_pika.Message) -> None:
+    async def _publish(self, exchange: str, routing_key: str, body: bytes,
+                       properties: spec.Basic.Properties) -> None:
         channel = self._channel
         if channel is None:
             raise BrokerClosed("the RabbitMQ broker is not connected")
         try:
             # One deadline for everything: waiting out a reconnect, the write and the confirm.
             async with asyncio.timeout(self._confirm_timeout):
-                target = self._exchanges.get(exchange)
-                if target is None:
-                    target = await channel.get_exchange(exchange, ensure=True)
-                    self._exchanges[exchange] = target
-                await target.publish(message, routing_key=routing_key, mandatory=True)
-        except PublishError as e:
-            if exchange == EVENTS_EXCHANGE:
+                if exchange not in self._exchanges:  # a publish to a missing one closes the channel
+                    self._exchanges[exchange] = await channel.get_exchange(exchange, ensure=True)
+                # aio-pika's Exchange.publish, without its Message and wrapper: the channel
+                # under the robust one (waiting while it reconnects), then aiormq's publish,
+                # which raises the same errors (PublishError for a return, DeliveryError for
+                # a nack).
+                underlay = await channel.get_underlay_channel()
                 # A domain event no queue subscribes to is published for whoever listens,
-                # and nobody does: done, as on the embedded broker. Messages meant for one
-                # queue (replays, delayed retries) must arrive, so for them it is an error.
-                log.debug("message_unroutable", exchange=exchange, routing_key=routing_key)
-                return
+                # and nobody does: done, as on the embedded broker; so events go without
+                # `mandatory` (RabbitMQ would send each such one back, for nothing). Messages
+                # meant for one queue (replays, delayed retries) must arrive: for them a
+                # return is an error.
+                await underlay.basic_publish(body, exchange=exchange, routing_key=routing_key,
+                                             properties=properties,
+                                             mandatory=exchange != EVENTS_EXCHANGE)
+        except PublishError as e:
             raise PublishReturned(
                 f"RabbitMQ returned the message: no queue bound for {routing_key!r} "
                 f"on {exchange!r}"
