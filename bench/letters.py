@@ -120,6 +120,7 @@ async def stage(workers: int, letters: int, tmp: str) -> float:
         port = free_port()
         procs.append(start("api", env, "--port", str(port)))
         procs.append(start("relay", env))
+        procs.append(start("scheduler", env))  # deadlines, and the event log's sealer
         procs += [start("worker", env) for _ in range(workers)]
         base = f"http://127.0.0.1:{port}"
         await wait_http(base)

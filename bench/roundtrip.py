@@ -637,6 +637,7 @@ async def run(workers: int, n: int, args: argparse.Namespace, tmp: Path) -> Resu
         for _ in range(args.api_processes):
             procs.start("api", "api", "--port", str(port), "--reuse-port")
         procs.start("relay", "relay")
+        procs.start("scheduler", "scheduler")  # deadlines, and the event log's sealer
         for _ in range(workers):
             procs.start("worker", "worker")
         await wait_http(base)
@@ -742,7 +743,7 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
           f"render/sign/validate/other\n(py-spy, GIL-holder samples at {args.spy_rate} Hz):")
     for r in results:
         parts = []
-        for role in ("api", "relay", "worker", "bank-sim", "postgres", "rabbitmq"):
+        for role in ("api", "relay", "scheduler", "worker", "bank-sim", "postgres", "rabbitmq"):
             ms = 1000 * r.by_role.get(role, 0.0) / r.letters
             s = r.samples.get(role)
             split = ""

@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     process("api", ("api",), "run the HTTP API only")
     process("relay", ("relay",), "run the outbox relay only")
     process("worker", ("worker",), "run the workers only")
-    process("scheduler", ("scheduler",), "run the scheduler only")
+    process("scheduler", ("scheduler",), "run the scheduler only (deadlines; chains the event log)")
 
     sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
         func=cmd_migrate

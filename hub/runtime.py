@@ -66,14 +66,17 @@ class Runtime:
             self.consumers.append(consumer)
             await self._start_adapters()
         if "relay" in self.roles:
-            from hub.db.sealer import EventLogSealer
             from hub.messaging.relay import Relay
 
             self.relay = Relay(self.c.outbox_store(), self.c.broker, s, holder_id())
             await self.relay.start()
+        if "scheduler" in self.roles:
+            from hub.db.sealer import EventLogSealer
+
+            # Upkeep beside the deadlines: chaining the event log is no part of relaying, and
+            # one sealer does (several would only take turns at its lock).
             self.sealer = EventLogSealer(self.c.engine)
             await self.sealer.start()
-        if "scheduler" in self.roles:
             self.scheduler_task = asyncio.create_task(self._schedule(), name="scheduler")
         if "api" in self.roles:
             wake = self.relay.wake if self.relay is not None else None

@@ -123,7 +123,7 @@ class SqlAlchemyUnitOfWork:
                 conn = await self._session.writer()
                 if published:
                     await conn.execute(_INSERT_OUTBOX, published)
-                # Unchained: the relay's sealer chains them after the commit (no lock here).
+                # Unchained: the scheduler's sealer chains them after the commit (no lock here).
                 await eventlog.append(conn, pending, recorded_at=now)
             await self._session.commit()
         except BaseException:

@@ -40,7 +40,7 @@ def org_created(i: int) -> events.OrganisationCreated:
 
 async def commit_events(engine: AsyncEngine, n: int, start: int = 0, *,
                         sealed: bool = True) -> None:
-    """Commit n events; then seal them, as the relay's sealer does a moment later."""
+    """Commit n events; then seal them, as the scheduler's sealer does a moment later."""
     async with uow_factory(engine, FrozenClock(T0))() as uow:
         for i in range(start, start + n):
             uow.record(org_created(i))
