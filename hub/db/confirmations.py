@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Text, and_, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy import Row, Text, and_, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
@@ -176,6 +176,31 @@ def _insert_conflict(error: IntegrityError, c: Confirmation) -> Conflict | None:
     return _id_taken(c)
 
 
+_AMOUNT_INSERT = {
+    "postgresql": "INSERT INTO confirmation_amounts (confirmation_id, pointer, currency, amount) "
+                  "VALUES ($1, $2, $3, $4)",
+    "sqlite": "INSERT INTO confirmation_amounts (confirmation_id, pointer, currency, amount) "
+              "VALUES (?, ?, ?, ?)",
+}
+
+
+async def _insert_amounts(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT amount lines (from _amount_rows: already checked and scaled) through the driver.
+
+    A letter has a dozen lines or more, and SQLAlchemy's per-row work on an executemany
+    (parameters, the Money type's check again) cost more than inserting them; so the values go
+    to the driver as the Money type would give them: a Decimal to asyncpg, its text to SQLite.
+    tests/integration/test_db_uow.py reads them back through SQLAlchemy on both.
+    """
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    as_text = dialect == "sqlite"
+    params = [(r["confirmation_id"], r["pointer"], r["currency"],
+               str(r["amount"]) if as_text else r["amount"]) for r in rows]
+    await conn.exec_driver_sql(_AMOUNT_INSERT[dialect], params)
+
+
 @functools.cache
 def _amounts_column(dialect: str) -> Any:
     """Each row's amount lines as a JSON array of [pointer, currency, amount text], in the
@@ -240,10 +265,18 @@ class _Tracked:
     confirmation: Confirmation
     values: dict[str, Any]
     amounts: list[dict[str, Any]]
+    lines: tuple[AmountLine, ...]
+    """The amount lines `amounts` was made from: while the confirmation holds the same ones
+    (frozen objects), its rows need not be made again to see that nothing changed."""
 
     @classmethod
     def of(cls, c: Confirmation) -> _Tracked:
-        return cls(c, _values(c), _amount_rows(c))  # scalars only: no deep copy needed
+        # scalars only: no deep copy needed
+        return cls(c, _values(c), _amount_rows(c), tuple(c.amounts))
+
+    def amount_rows_now(self) -> list[dict[str, Any]]:
+        c = self.confirmation
+        return self.amounts if tuple(c.amounts) == self.lines else _amount_rows(c)
 
     @property
     def version(self) -> int:
@@ -256,6 +289,7 @@ class SqlAlchemyConfirmationRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
         self._tracked: dict[str, _Tracked] = {}
+        self._flushed: dict[str, _Tracked] = {}
 
     # ------------------------------------------------------------------ writes
 
@@ -266,15 +300,14 @@ class SqlAlchemyConfirmationRepository:
         transaction needs no savepoint; which key it was is then looked up.
         """
         c = confirmation
-        amounts = _amount_rows(c)
-        values = {"id": c.id, **_values(c), "letter": c.letter}
+        tracked = _Tracked.of(c)
+        values = {"id": c.id, **tracked.values, "letter": c.letter}
         conn = await self._s.writer()
         inserted = (await conn.execute(_INSERT_NEW[conn.dialect.name], values)).first()
         if inserted is None:
             raise await self._collision(conn, c)
-        if amounts:
-            await conn.execute(insert(confirmation_amounts), amounts)
-        self._tracked[c.id] = _Tracked.of(c)
+        await _insert_amounts(conn, tracked.amounts)
+        self._tracked[c.id] = tracked
 
     async def add_all(self, new: Sequence[Confirmation]) -> None:
         """Insert several in one statement each for rows and amount lines (a group commit).
@@ -294,9 +327,7 @@ class SqlAlchemyConfirmationRepository:
         for c in new:
             if c.id not in inserted:
                 raise await self._collision(conn, c)
-        amounts = [line for t in tracked for line in t.amounts]
-        if amounts:
-            await conn.execute(insert(confirmation_amounts), amounts)
+        await _insert_amounts(conn, [line for t in tracked for line in t.amounts])
         for t in tracked:
             self._tracked[t.confirmation.id] = t
 
@@ -327,10 +358,13 @@ class SqlAlchemyConfirmationRepository:
         The UPDATE matches the version that was read; if no row matches, someone committed a
         change in between (a lost race), and this unit of work must not overwrite it.
         """
+        self._flushed = {}
         for cid, tracked in self._tracked.items():
             c = tracked.confirmation
-            amounts = _amount_rows(c)
+            amounts = tracked.amount_rows_now()
             values = _values(c)
+            lines = tuple(c.amounts)
+            self._flushed[cid] = _Tracked(c, values, amounts, lines)  # what committed() keeps
             if values == tracked.values and amounts == tracked.amounts:
                 continue
             conn = await self._s.writer()
@@ -358,19 +392,22 @@ class SqlAlchemyConfirmationRepository:
                         confirmation_amounts.c.confirmation_id == cid
                     )
                 )
-                if amounts:
-                    await conn.execute(insert(confirmation_amounts), amounts)
+                await _insert_amounts(conn, amounts)
             c.version = changed["version"]
+            self._flushed[cid] = _Tracked(c, {**values, "version": c.version}, amounts, lines)
 
     def collect_events(self) -> builtins.list[events.Event]:
         return [e for t in self._tracked.values() for e in t.confirmation.take_events()]
 
     def committed(self) -> None:
-        """What is tracked is now what the database holds."""
-        self._tracked = {cid: _Tracked.of(t.confirmation) for cid, t in self._tracked.items()}
+        """What is tracked is now what the database holds (as flush() found it, just before)."""
+        flushed, self._flushed = self._flushed, {}
+        self._tracked = {cid: flushed.get(cid) or _Tracked.of(t.confirmation)
+                         for cid, t in self._tracked.items()}
 
     def forget(self) -> None:
         self._tracked.clear()
+        self._flushed = {}
 
     # ------------------------------------------------------------------ reads
 

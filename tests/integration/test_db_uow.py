@@ -173,6 +173,39 @@ async def test_confirmation_round_trips_with_exact_amounts(world: World) -> None
     assert loaded.status is Status.DRAFT and loaded.version == 0
 
 
+async def test_letters_added_together_round_trip_with_their_amounts(world: World) -> None:
+    letters = [
+        world.letter(amounts=[
+            AmountLine("/items/deposits/rows/0/balance", Decimal(f"{i}00000000000.07"), "CNY"),
+            AmountLine("/items/loans/rows/0/balance", Decimal(f"-{i}.5"), "USD"),
+        ])
+        for i in range(1, 4)
+    ]
+    async with world.uow() as uow:
+        await uow.confirmations.add_all(letters)
+        await uow.commit()
+    async with world.uow() as uow:
+        loaded = [await uow.confirmations.get(c.id, None) for c in letters]
+    assert loaded == letters
+    assert [[a.amount for a in c.amounts] for c in loaded if c] == [
+        [Decimal("100000000000.07"), Decimal("-1.5")],
+        [Decimal("200000000000.07"), Decimal("-2.5")],
+        [Decimal("300000000000.07"), Decimal("-3.5")],
+    ]
+
+
+async def test_letters_added_together_collide_as_one(world: World) -> None:
+    taken = await world.save(world.letter())
+    fresh = world.letter()
+    twin = world.letter(letter_number=taken.letter_number)
+    async with world.uow() as uow:
+        with pytest.raises(Conflict) as caught:
+            await uow.confirmations.add_all([fresh, twin])
+    assert caught.value.field == "/letter/letter_number"
+    async with world.uow() as uow:  # rolled back: the fresh one was not kept either
+        assert await uow.confirmations.get(fresh.id, None) is None
+
+
 async def test_amount_that_would_be_rounded_is_refused_and_nothing_saved(world: World) -> None:
     c = world.letter(amounts=[AmountLine("/items/x/rows/0/balance", Decimal("1.0000001"))])
     with pytest.raises(ValidationFailed) as caught:
