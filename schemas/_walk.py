@@ -221,11 +221,12 @@ _OTHER = object()
 class _Node:
     """What applies to values of one kind, with what applies to each of their members."""
 
-    __slots__ = ("applied", "keyed", "money", "names", "prefix", "steps")
+    __slots__ = ("applied", "keyed", "money", "names", "prefix", "reaches_money", "steps")
 
     def __init__(self, applied: Applied) -> None:
         self.applied = applied
         self.money = is_def(applied, "money")
+        self.reaches_money = _reaches_money(applied)
         self.names = {k for s, _ in applied for k in s.get("properties", ())}
         self.prefix = max((len(s.get("prefixItems", ())) for s, _ in applied), default=0)
         self.keyed = any("patternProperties" in s for s, _ in applied)
@@ -245,6 +246,32 @@ class _Node:
         if found is None:
             found = self.steps[slot] = _Step(tuple(_children(self.applied, key)))
         return found
+
+
+def _reaches_money(applied: Applied) -> bool:
+    """Whether any value below one these subschemas cover could be money, whichever `if`
+    branches its values take: if not, money_values() need not look inside it at all."""
+    target = _store.common_def("money")
+    seen: set[int] = set()
+    stack: list[tuple[Any, Resolver[Any]]] = list(applied)
+    while stack:
+        s, r = stack.pop()
+        if s is target:
+            return True
+        if not isinstance(s, dict) or id(s) in seen:
+            continue
+        seen.add(id(s))
+        if "$ref" in s:
+            resolved = _lookup(s, r)
+            stack.append((resolved.contents, resolved.resolver))
+        for keyword in ("allOf", "anyOf", "oneOf", "prefixItems"):
+            stack.extend((sub, r) for sub in s.get(keyword, ()))
+        for keyword in ("properties", "patternProperties"):
+            stack.extend((sub, r) for sub in s.get(keyword, {}).values())
+        for keyword in ("then", "else", "additionalProperties", "items"):
+            if isinstance(s.get(keyword), dict):
+                stack.append((s[keyword], r))
+    return False
 
 
 _NODES: dict[tuple[int, ...], tuple[Applied, _Node]] = {}
@@ -328,7 +355,7 @@ def _collect_money(
                 currency = value.get("currency") if isinstance(value, dict) else None
                 out.append((pointer([*path, key]), Decimal(member),
                             currency if isinstance(currency, str) else None))
-        elif isinstance(member, (dict, list)) and below.applied:
+        elif isinstance(member, (dict, list)) and below.reaches_money:
             path.append(key)
             _collect_money(below, member, path, out, money)
             path.pop()

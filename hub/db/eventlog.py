@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db.engine import BEGIN_OPTION, begin_write
 from hub.db.tables import event_log
-from hub.db.types import json_normalise
 from hub.domain.events import Event
 from hub.ports import ChainReport, HistoryEntry
 
@@ -81,18 +80,21 @@ SEAL_BATCH = 500
 """Entries chained per sealing transaction."""
 
 
-async def append(conn: AsyncConnection, events: Sequence[Event], *, recorded_at: datetime) -> None:
+async def append(conn: AsyncConnection, events: Sequence[Event], *, recorded_at: datetime,
+                 data: Sequence[dict[str, Any]] | None = None) -> None:
     """Write events to the log inside the caller's transaction, not yet chained.
 
     No lock and no read: the database numbers the rows (seq) as they are inserted, and
     `seal()` chains committed entries afterwards, so appenders of every process never wait for
-    one another. An entry is tamper-evident from the moment it is sealed (the relay seals
+    one another. An entry is tamper-evident from the moment it is sealed (the scheduler seals
     within a fraction of a second of the commit; `verify_chain` seals first).
     """
     if not events:
         return
+    if data is None:
+        data = [event.data() for event in events]
     rows: list[dict[str, Any]] = []
-    for event in events:
+    for event, event_data in zip(events, data, strict=True):
         rows.append({
             "entry_id": str(uuid.uuid4()),
             "occurred_at": event.at.astimezone(UTC),
@@ -101,7 +103,7 @@ async def append(conn: AsyncConnection, events: Sequence[Event], *, recorded_at:
             "aggregate_id": event.aggregate_id,
             "event_type": event.name,
             "actor": event.actor,
-            "data": json_normalise(event.data()),
+            "data": event_data,  # the JSON column writes it as it reads back
         })
     await conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -97,8 +96,3 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 def json_dumps(value: Any) -> str:
     """The engine's JSON serialiser: money as strings, dates as ISO 8601, Unicode kept."""
     return dumps(value)
-
-
-def json_normalise(value: Any) -> Any:
-    """The value exactly as it will read back from a JSON column."""
-    return json.loads(json_dumps(value))

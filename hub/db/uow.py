@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -26,7 +26,6 @@ from hub.db.repositories import (
 )
 from hub.db.responders import SqlAlchemyResponderRepository
 from hub.db.tables import outbox
-from hub.db.types import json_normalise
 from hub.db.webhooks import SqlAlchemyWebhookRepository
 from hub.domain import events
 from hub.ports import Clock, Envelope
@@ -35,13 +34,15 @@ EVENTS_EXCHANGE = "hub.events"
 """Where published domain events go (hub.messaging.topology.EVENTS_EXCHANGE)."""
 
 
-def outbox_row(event: events.Event, *, created_at: datetime) -> dict[str, object]:
-    """The outbox row that publishes `event`; its message id is fixed here, once."""
+def outbox_row(event: events.Event, *, created_at: datetime,
+               data: dict[str, Any] | None = None) -> dict[str, object]:
+    """The outbox row that publishes `event` (whose data() is `data`, if given); its message
+    id is fixed here, once. The JSON column's serialiser writes the data as it reads back."""
     envelope = Envelope(
         message_id=Envelope.new_id(),
         type=event.name,
         occurred_at=event.at.isoformat(),
-        data=json_normalise(event.data()),
+        data=event.data() if data is None else data,
     )
     return {
         "message_id": envelope.message_id,
@@ -119,12 +120,14 @@ class SqlAlchemyUnitOfWork:
                 # In the order they happened (stable, so same-instant events keep their order).
                 pending.sort(key=lambda e: e.at)
                 now = self._clock.now()
-                published = [outbox_row(e, created_at=now) for e in pending if e.published]
+                data = [e.data() for e in pending]  # for the outbox and the log alike
+                published = [outbox_row(e, created_at=now, data=d)
+                             for e, d in zip(pending, data, strict=True) if e.published]
                 conn = await self._session.writer()
                 if published:
                     await conn.execute(_INSERT_OUTBOX, published)
                 # Unchained: the scheduler's sealer chains them after the commit (no lock here).
-                await eventlog.append(conn, pending, recorded_at=now)
+                await eventlog.append(conn, pending, recorded_at=now, data=data)
             await self._session.commit()
         except BaseException:
             # The original error is what matters; a failing rollback must not hide it.

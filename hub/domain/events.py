@@ -6,6 +6,16 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The fields of an event class (read once: dataclasses.fields() is slow to call)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
@@ -28,7 +38,7 @@ class Event:
 
     def data(self) -> dict[str, Any]:
         # Events hold flat values only, so a shallow copy is asdict() without its deep copy.
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {name: getattr(self, name) for name in _field_names(type(self))}
         d["at"] = self.at.isoformat()
         return d
 
