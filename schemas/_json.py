@@ -39,6 +39,17 @@ def _object(pairs: list[tuple[str, Any]], found: list[bool]) -> dict[str, Any]:
     return marked
 
 
+class _KeyGivenTwice(Exception):
+    """Raised by _unique; parse_json then reads the body again to say where."""
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _KeyGivenTwice
+    return obj
+
+
 def _constant(name: str) -> Any:
     raise _fail(f"{name} is not JSON; send amounts and rates as decimal strings")
 
@@ -89,12 +100,16 @@ def parse_json(body: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise _fail(f"the body is not valid UTF-8 (bad byte at offset {e.start})") from e
+    duplicated: list[bool] = []
     try:
-        duplicated: list[bool] = []
-        value = json.loads(
-            text, object_pairs_hook=lambda pairs: _object(pairs, duplicated),
-            parse_float=Decimal, parse_constant=_constant,
-        )
+        try:
+            value = json.loads(text, object_pairs_hook=_unique, parse_float=Decimal,
+                               parse_constant=_constant)
+        except _KeyGivenTwice:  # rare: read again, marking every object that does it
+            value = json.loads(
+                text, object_pairs_hook=lambda pairs: _object(pairs, duplicated),
+                parse_float=Decimal, parse_constant=_constant,
+            )
     except json.JSONDecodeError as e:
         raise _fail(
             f"the body is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})"

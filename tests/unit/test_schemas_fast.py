@@ -6,6 +6,7 @@ import copy
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -353,3 +354,14 @@ def test_money_values_of_a_body_with_an_item_made_not_applicable() -> None:
 def test_money_values_of_every_example(example_name: str) -> None:
     name, document = schema_of(example_name), schemas.example(example_name)
     assert schemas.money_values(name, document) == _walk.money_values_uncached(name, document)
+
+
+@settings(max_examples=400)
+@given(st.one_of(
+    st.dates().map(date.isoformat),
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"),
+    st.from_regex(r"\A[0-9０-９]{2,5}-[0-9]{1,3}-[0-9]{1,3}\n?\Z"),
+    st.text(max_size=12), st.integers(), st.none(),
+))
+def test_the_direct_date_check_agrees_with_the_format_checker(value: Any) -> None:
+    assert _store._is_date(value) == bool(_store.FORMAT_CHECKER.conforms(value, "date"))
