@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hub.domain.errors import CalendarYearUnknown
@@ -16,6 +16,9 @@ class WorkingDayCalendar:
     holidays: frozenset[date]
     makeup_workdays: frozenset[date]
     years: frozenset[int]
+    _after: dict[tuple[date, int], date] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    """add_working_days() answers given (every letter of a day asks the same question)."""
 
     @classmethod
     def from_dates(
@@ -43,12 +46,18 @@ class WorkingDayCalendar:
         """The date N working days after `start` (start itself does not count)."""
         if n < 0:
             raise ValueError("n must not be negative")
+        known = self._after.get((start, n))
+        if known is not None:
+            return known
         day = start
         counted = 0
         while counted < n:
             day += timedelta(days=1)
             if self.is_working_day(day):
                 counted += 1
+        if len(self._after) >= 4096:  # a long-running process meets a few new days a day
+            self._after.clear()
+        self._after[(start, n)] = day
         return day
 
     def working_days_between(self, start: date, end: date) -> int:
