@@ -65,10 +65,15 @@ class Submissions:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch:]
             try:
                 await self._commit(batch)
-            except BaseException as e:  # cancelled: no caller may wait for ever
+            except asyncio.CancelledError:  # the loop is closing: no caller may wait for ever
+                left, self._queue = batch + self._queue, []
+                for p in left:
+                    _answer(p, error=asyncio.CancelledError())
+                raise
+            except Exception as e:  # _commit answers each itself; this is the last resort
+                log.exception("submission_batch_failed", size=len(batch))
                 for p in batch:
                     _answer(p, error=e)
-                raise
 
     async def _commit(self, batch: list[_Pending]) -> None:
         if len(batch) == 1:
