@@ -277,7 +277,8 @@ async def run_stack(name: str, db_url: str, broker_url: str, n: int, raw_pub: fl
         for api in apis:
             stop(api)
     bare = await bare_accept_rate(db_url, n, api_processes, key, engagement, bank)
-    # The embedded broker lives inside `hub serve`, so there the relay includes consuming.
+    # The embedded broker lives inside `hub serve`, so there the relay includes consuming (and
+    # the scheduler's event-log sealer); on RabbitMQ `hub relay` relays and nothing else.
     relayed = await relay_rate(db_url, env, "serve" if name.startswith("sqlite") else "relay")
     commit = await raw_commit_rate(db_url, 2000)
     slower = min(commit, raw_pub)
