@@ -221,7 +221,8 @@ _OTHER = object()
 class _Node:
     """What applies to values of one kind, with what applies to each of their members."""
 
-    __slots__ = ("applied", "keyed", "money", "names", "prefix", "reaches_money", "steps")
+    __slots__ = ("applied", "barren", "keyed", "money", "names", "prefix", "reaches_money",
+                 "steps")
 
     def __init__(self, applied: Applied) -> None:
         self.applied = applied
@@ -231,6 +232,9 @@ class _Node:
         self.prefix = max((len(s.get("prefixItems", ())) for s, _ in applied), default=0)
         self.keyed = any("patternProperties" in s for s, _ in applied)
         self.steps: dict[Any, _Step] = {}
+        self.barren = frozenset() if self.keyed else frozenset(
+            k for k in self.names if not _reaches_money(list(_children(applied, k))))
+        """Properties below which no value can be money: money_values() passes them by."""
 
     def step(self, key: str | int) -> _Step:
         """The step to the member `key`: one per property name, one for all array members."""
@@ -329,17 +333,17 @@ def money_values(name: str, instance: Any) -> list[tuple[str, Decimal, str | Non
     out: list[tuple[str, Decimal, str | None]] = []
     node, money = _root_step(name).node(instance), _money_pattern()
     if isinstance(instance, (dict, list)):
-        _collect_money(node, instance, [], out, money)
+        _collect_money(node, instance, "", out, money)
     elif isinstance(instance, str) and node.money and money.match(instance):
         out.append(("", Decimal(instance), None))
     return out
 
 
 def _collect_money(
-    node: _Node, value: Any, path: list[str | int], out: list[tuple[str, Decimal, str | None]],
+    node: _Node, value: Any, at: str, out: list[tuple[str, Decimal, str | None]],
     money: re.Pattern[str],
 ) -> None:
-    """The amounts below `value` (an object or array), which `node` covers."""
+    """The amounts below `value` (an object or array at pointer `at`), which `node` covers."""
     members: Iterable[tuple[str | int, Any]]
     if isinstance(value, dict):
         members = value.items()
@@ -347,18 +351,19 @@ def _collect_money(
     else:
         members = enumerate(value)
         steps = {}  # node.step() finds the one for all members
+    barren = node.barren
     for key, member in members:
+        if key in barren:
+            continue
         step = steps.get(key) or node.step(key)
         below = step.fixed or step.node(member)
         if isinstance(member, str):
             if below.money and money.match(member):
                 currency = value.get("currency") if isinstance(value, dict) else None
-                out.append((pointer([*path, key]), Decimal(member),
+                out.append((f"{at}/{escape(key)}", Decimal(member),
                             currency if isinstance(currency, str) else None))
         elif isinstance(member, (dict, list)) and below.reaches_money:
-            path.append(key)
-            _collect_money(below, member, path, out, money)
-            path.pop()
+            _collect_money(below, member, f"{at}/{escape(key)}", out, money)
 
 
 def money_values_uncached(name: str, instance: Any) -> list[tuple[str, Decimal, str | None]]:
