@@ -9,17 +9,19 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiohttp import web
 
-from adapters.bank_sim.ledger import EXAMPLE_LEDGER, Ledger
-from adapters.bank_sim.service import BankSimSettings, create_bank_app
-from adapters.bank_sim.signer import DEFAULT_ALIAS, BankSigner
-from adapters.bank_sim.worker import StateCorrupt
+from adapters.bank_sim.ledger import EXAMPLE_LEDGER
 from hub.domain.errors import HubError
-from signing import SigningError
+
+if TYPE_CHECKING:
+    from adapters.bank_sim.service import BankSimSettings
+
+# The bank's service and signer (pyHanko, the PKI) are imported when `hub bank-sim` runs, not
+# when `hub` builds its parser: every hub command loads this module for its subcommand.
 
 __all__ = ["add_command", "run"]
 
@@ -45,7 +47,7 @@ def add_command(subparsers: Any) -> None:
                    help="the bank's ledger (JSON; default: the example ledger)")
     p.add_argument("--pki-dir", type=Path,
                    help="the hub's development PKI (default: <hub data dir>/pki)")
-    p.add_argument("--alias", default=DEFAULT_ALIAS, help="the bank's alias in the PKI")
+    p.add_argument("--alias", help="the bank's alias in the PKI (default: bank-sim)")
     p.add_argument("--data-dir", dest="bank_data_dir", type=Path,
                    help="the bank's own files (default: <hub data dir>/bank-sim)")
     p.add_argument("--host", default="127.0.0.1", help="where to listen for pushed letters")
@@ -59,11 +61,13 @@ def add_command(subparsers: Any) -> None:
 
 
 def _settings(args: argparse.Namespace, api_key: str) -> BankSimSettings:
+    from adapters.bank_sim.service import BankSimSettings
+
     hub_dir = _hub_data_dir(args)
     return BankSimSettings(
         hub_url=args.hub_url, api_key=api_key, pki_dir=args.pki_dir or hub_dir / "pki",
         data_dir=args.bank_data_dir or hub_dir / "bank-sim", ledger=args.ledger,
-        signer_alias=args.alias, host=args.host, port=args.port,
+        signer_alias=_alias(args), host=args.host, port=args.port,
         poll_seconds=args.poll_seconds,
         push_secret=args.push_secret or os.environ.get(PUSH_SECRET_ENV) or None,
     )
@@ -89,14 +93,25 @@ def _configure_logging() -> None:
     logging.getLogger("pyhanko").setLevel(logging.ERROR)
 
 
+def _alias(args: argparse.Namespace) -> str:
+    from adapters.bank_sim.signer import DEFAULT_ALIAS
+
+    return str(args.alias or DEFAULT_ALIAS)
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the certificate, or serve until SIGTERM or SIGINT (then exit 0)."""
+    from adapters.bank_sim.ledger import Ledger
+    from adapters.bank_sim.signer import BankSigner
+    from adapters.bank_sim.worker import StateCorrupt
+    from signing import SigningError
+
     _configure_logging()
     try:
         if args.print_certificate:
             ledger = Ledger.load(args.ledger)
             pki_dir = args.pki_dir or _hub_data_dir(args) / "pki"
-            signer = BankSigner.from_pki(pki_dir, args.alias, bank_name=ledger.bank.name,
+            signer = BankSigner.from_pki(pki_dir, _alias(args), bank_name=ledger.bank.name,
                                          bank_uscc=ledger.bank.uscc)
             sys.stdout.write(signer.certificate_pem)
             return 0
@@ -122,6 +137,8 @@ async def serve(settings: BankSimSettings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    from adapters.bank_sim.service import create_bank_app
+
     runner = web.AppRunner(create_bank_app(settings), handle_signals=False)
     await runner.setup()
     try:
