@@ -274,10 +274,6 @@ class _Tracked:
         # scalars only: no deep copy needed
         return cls(c, _values(c), _amount_rows(c), tuple(c.amounts))
 
-    def amount_rows_now(self) -> list[dict[str, Any]]:
-        c = self.confirmation
-        return self.amounts if tuple(c.amounts) == self.lines else _amount_rows(c)
-
     @property
     def version(self) -> int:
         return int(self.values["version"])
@@ -294,30 +290,18 @@ class SqlAlchemyConfirmationRepository:
     # ------------------------------------------------------------------ writes
 
     async def add(self, confirmation: Confirmation) -> None:
-        """Insert now; Conflict (DuplicateIdempotencyKey for a reused key) names the field.
-
-        The INSERT skips a row that collides with a unique key instead of failing, so the
-        transaction needs no savepoint; which key it was is then looked up.
-        """
-        c = confirmation
-        tracked = _Tracked.of(c)
-        values = {"id": c.id, **tracked.values, "letter": c.letter}
-        conn = await self._s.writer()
-        inserted = (await conn.execute(_INSERT_NEW[conn.dialect.name], values)).first()
-        if inserted is None:
-            raise await self._collision(conn, c)
-        await _insert_amounts(conn, tracked.amounts)
-        self._tracked[c.id] = tracked
+        """Insert now; Conflict (DuplicateIdempotencyKey for a reused key) names the field."""
+        await self.add_all([confirmation])
 
     async def add_all(self, new: Sequence[Confirmation]) -> None:
         """Insert several in one statement each for rows and amount lines (a group commit).
 
-        Conflict if any of them collides with a unique key, with another row or with one of
-        the others; the caller then rolls back (see hub.services.submissions).
+        The INSERT skips a row that collides with a unique key instead of failing, so the
+        transaction needs no savepoint; which key it was is then looked up, and Conflict names
+        it (for a batch, the first that collided: the caller then rolls back, see
+        hub.services.submissions).
         """
-        if len(new) <= 1:
-            for c in new:
-                await self.add(c)
+        if not new:
             return
         tracked = [_Tracked.of(c) for c in new]
         conn = await self._s.writer()
@@ -361,9 +345,9 @@ class SqlAlchemyConfirmationRepository:
         self._flushed = {}
         for cid, tracked in self._tracked.items():
             c = tracked.confirmation
-            amounts = tracked.amount_rows_now()
-            values = _values(c)
             lines = tuple(c.amounts)
+            amounts = tracked.amounts if lines == tracked.lines else _amount_rows(c)
+            values = _values(c)
             self._flushed[cid] = _Tracked(c, values, amounts, lines)  # what committed() keeps
             if values == tracked.values and amounts == tracked.amounts:
                 continue
