@@ -80,9 +80,10 @@ SEAL_BATCH = 500
 """Entries chained per sealing transaction."""
 
 
-async def append(conn: AsyncConnection, events: Sequence[Event], *, recorded_at: datetime,
-                 data: Sequence[dict[str, Any]] | None = None) -> None:
-    """Write events to the log inside the caller's transaction, not yet chained.
+async def append(conn: AsyncConnection, events: Sequence[Event],
+                 data: Sequence[dict[str, Any]], *, recorded_at: datetime) -> None:
+    """Write events (whose data() are `data`) to the log inside the caller's transaction, not
+    yet chained.
 
     No lock and no read: the database numbers the rows (seq) as they are inserted, and
     `seal()` chains committed entries afterwards, so appenders of every process never wait for
@@ -91,8 +92,6 @@ async def append(conn: AsyncConnection, events: Sequence[Event], *, recorded_at:
     """
     if not events:
         return
-    if data is None:
-        data = [event.data() for event in events]
     rows: list[dict[str, Any]] = []
     for event, event_data in zip(events, data, strict=True):
         rows.append({

@@ -34,15 +34,15 @@ EVENTS_EXCHANGE = "hub.events"
 """Where published domain events go (hub.messaging.topology.EVENTS_EXCHANGE)."""
 
 
-def outbox_row(event: events.Event, *, created_at: datetime,
-               data: dict[str, Any] | None = None) -> dict[str, object]:
-    """The outbox row that publishes `event` (whose data() is `data`, if given); its message
-    id is fixed here, once. The JSON column's serialiser writes the data as it reads back."""
+def outbox_row(event: events.Event, data: dict[str, Any], *,
+               created_at: datetime) -> dict[str, object]:
+    """The outbox row that publishes `event`, whose data() is `data`; its message id is fixed
+    here, once. The JSON column's serialiser writes the data as it reads back."""
     envelope = Envelope(
         message_id=Envelope.new_id(),
         type=event.name,
         occurred_at=event.at.isoformat(),
-        data=event.data() if data is None else data,
+        data=data,
     )
     return {
         "message_id": envelope.message_id,
@@ -121,13 +121,13 @@ class SqlAlchemyUnitOfWork:
                 pending.sort(key=lambda e: e.at)
                 now = self._clock.now()
                 data = [e.data() for e in pending]  # for the outbox and the log alike
-                published = [outbox_row(e, created_at=now, data=d)
+                published = [outbox_row(e, d, created_at=now)
                              for e, d in zip(pending, data, strict=True) if e.published]
                 conn = await self._session.writer()
                 if published:
                     await conn.execute(_INSERT_OUTBOX, published)
                 # Unchained: the scheduler's sealer chains them after the commit (no lock here).
-                await eventlog.append(conn, pending, recorded_at=now, data=data)
+                await eventlog.append(conn, pending, data, recorded_at=now)
             await self._session.commit()
         except BaseException:
             # The original error is what matters; a failing rollback must not hide it.
