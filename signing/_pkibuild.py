@@ -52,6 +52,24 @@ class Role(enum.StrEnum):
     """Signs RFC 3161 time-stamp tokens: the critical timeStamping extended key usage."""
 
 
+NAME_MAX_BYTES = 64
+"""RFC 5280's ub-common-name and ub-organization-name (64), counted in UTF-8 bytes as the
+`cryptography` package does: about 21 Chinese characters."""
+DESCRIPTION = x509.ObjectIdentifier("2.5.4.13")
+"""X.520 description (bound 1024): carries a legal name too long for O or CN."""
+_CUT = "…"
+
+
+def fit(text: str, limit: int = NAME_MAX_BYTES, *, keep: str = "") -> str:
+    """`text` + `keep` within `limit` UTF-8 bytes: `text` shortened (ending in "…") if need be,
+    `keep` (e.g. the seal's suffix 电子签章) always whole."""
+    if len((text + keep).encode()) <= limit:
+        return text + keep
+    room = limit - len((_CUT + keep).encode())
+    cut = text.encode()[:max(room, 0)].decode(errors="ignore")
+    return cut + _CUT + keep
+
+
 @dataclass(frozen=True)
 class Subject:
     """A certificate holder of the development PKI."""
@@ -70,14 +88,18 @@ class Subject:
     """C: ISO 3166 country code."""
 
     def name(self) -> x509.Name:
-        """The X.509 distinguished name."""
+        """The X.509 distinguished name. O and CN are kept within their 64-byte bound; a longer
+        legal name is shortened there and kept whole in the description attribute."""
+        organization = fit(self.organization)
         attrs = [
             x509.NameAttribute(NameOID.COUNTRY_NAME, self.country),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organization),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
         ]
+        if organization != self.organization:
+            attrs.append(x509.NameAttribute(DESCRIPTION, self.organization))
         if self.organization_id:
             attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, self.organization_id))
-        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, self.common_name))
+        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, fit(self.common_name)))
         return x509.Name(attrs)
 
 

@@ -25,6 +25,7 @@ from signing._pkibuild import (
     build_ca,
     build_crl,
     build_leaf,
+    fit,
     new_key,
 )
 from signing.errors import DevPkiError
@@ -38,6 +39,7 @@ __all__ = [
     "KeyAlgorithm",
     "Role",
     "Subject",
+    "fit",
     "init",
     "issue",
     "load",

@@ -56,7 +56,7 @@ class BankSigner:
         """
         pki = devpki.load(Path(pki_dir))
         if not pki.certificate_path(alias).exists():
-            subject = devpki.Subject(alias, f"{bank_name}函证专用章", bank_name,
+            subject = devpki.Subject(alias, devpki.fit(bank_name, keep="函证专用章"), bank_name,
                                      organization_id=bank_uscc)
             devpki.issue(pki, subject)
             log.info("bank_certificate_issued", alias=alias, pki_dir=str(pki.directory))

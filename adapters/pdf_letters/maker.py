@@ -102,7 +102,7 @@ class DevKeyring:
 
     async def key_for(self, org_id: str, org_name: str) -> tuple[KeyStore, str]:
         alias = f"org-{org_id}"
-        subject = devpki.Subject(alias, f"{org_name}电子签章", org_name)
+        subject = devpki.Subject(alias, devpki.fit(org_name, keep="电子签章"), org_name)
         return await self._key_store(alias, subject), alias
 
     async def tsa(self) -> LocalTsa:

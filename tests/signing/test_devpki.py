@@ -153,3 +153,21 @@ async def test_rsa_pki_signs_and_validates(tmp_path: Path, letter: bytes) -> Non
     assert pki.certificate("hub").public_key.algorithm == "rsa"
     subject = pki.certificate("hub").subject.native
     assert subject["common_name"] == "电子函证中心"
+
+
+def test_a_long_legal_name_fits_the_x509_bounds_and_is_kept_whole() -> None:
+    from cryptography.x509.oid import NameOID
+
+    from signing._pkibuild import DESCRIPTION, NAME_MAX_BYTES
+
+    legal = "北京" + "新能源科技研发" * 28 + "有限公司"
+    name = devpki.Subject("x", devpki.fit(legal, keep="电子签章"), legal).name()
+    cn = name.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    org = name.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
+    assert isinstance(cn, str) and isinstance(org, str)
+    assert len(cn.encode()) <= NAME_MAX_BYTES and cn.startswith("北京新能源") \
+        and cn.endswith("…电子签章")
+    assert len(org.encode()) <= NAME_MAX_BYTES and org.endswith("…")
+    assert name.get_attributes_for_oid(DESCRIPTION)[0].value == legal
+    short = devpki.Subject("y", "示例公司电子签章", "示例公司").name()
+    assert not short.get_attributes_for_oid(DESCRIPTION)
