@@ -62,6 +62,7 @@ class Runtime:
                 uow_factory=self.c.uow_factory,
                 parking=self.c.parking_store(),
                 settings=s.replace(consumer_prefetch=s.jobs_prefetch),
+                on_parked=self._job_failed,
             )
             await consumer.start()
             self.consumers.append(consumer)
@@ -120,6 +121,13 @@ class Runtime:
                 log.warning("broker_unavailable_at_start", error=str(e), retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
+
+    async def _job_failed(self, envelope: dict[str, Any], reason: str) -> None:
+        """A job parked for good: its letter, if not yet made, is `failed` with the reason."""
+        confirmation_id = envelope.get("data", {}).get("confirmation_id")
+        if isinstance(confirmation_id, str):
+            await self.c.bus.handle(commands.RecordJobFailure(
+                confirmation_id=confirmation_id, reason=reason))
 
     async def _start_adapters(self) -> None:
         """The channel adapters' consumers: the bank API's pushes to banks, the company

@@ -266,6 +266,20 @@ def _paths() -> dict[str, Any]:
                               **_errors(*body_errors, "404", "409")},
             },
         },
+        "/api/v1/confirmations/{id}/retry": {
+            "post": {
+                "operationId": "retryConfirmation", "tags": ["confirmations"],
+                "summary": "Retry (重新制函) a letter that failed to be made, once the cause "
+                           "is fixed",
+                "description": "Only a firm key; only a confirmation `failed` before its letter "
+                               "was made (status_reason says why). It goes back to "
+                               "`authorised` and the letter is made again. With the same "
+                               "Idempotency-Key a repeated request changes nothing.",
+                "parameters": [_param("ConfirmationId"), _param("IdempotencyKey")],
+                "responses": {**_ok("The confirmation, authorised again.", "confirmation"),
+                              **_errors("401", "403", "404", "409")},
+            },
+        },
         "/api/v1/confirmations/{id}/authorization": {
             "post": {
                 "operationId": "authoriseConfirmation", "tags": ["confirmations"],

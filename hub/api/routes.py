@@ -198,6 +198,18 @@ async def cancel_confirmation(request: web.Request) -> web.Response:
     return json_response(rep.confirmation(c, today=_today(request)))
 
 
+@routes.post("/api/v1/confirmations/{id}/retry")
+async def retry_confirmation(request: web.Request) -> web.Response:
+    """重新制函: a letter that failed to be made is made again (firm keys only)."""
+    deps = deps_of(request)
+    c = await deps.bus.handle(
+        commands.RetryLetter(caller=caller_of(request), confirmation_id=request.match_info["id"],
+                             idempotency_key=idempotency_key_of(request))
+    )
+    deps.after_commit()
+    return json_response(rep.confirmation(c, today=_today(request)))
+
+
 @routes.post("/api/v1/confirmations/{id}/authorization")
 async def authorise_confirmation(request: web.Request) -> web.Response:
     """授权: the audited entity's client_signer authorises the request to be sent."""

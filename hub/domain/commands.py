@@ -92,6 +92,23 @@ class MakeLetter(Command):
 
 
 @dataclass(frozen=True)
+class RecordJobFailure(Command):
+    """A job about this confirmation failed for good (parked): a letter not yet made fails."""
+
+    confirmation_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RetryLetter(Command):
+    """The firm fixed the cause of a failed letter: make it again."""
+
+    caller: Caller
+    confirmation_id: str
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
 class RegisterResponder(Command):
     """An admin registers a bank or company in the responder registry (pending until verified)."""
 

@@ -273,6 +273,9 @@ class Confirmation:
         if target not in TRANSITIONS[self.status]:
             why = "it is final" if self.status in TERMINAL else None
             raise InvalidTransition(self.status.value, target.value, reason=why)
+        self._enter(target, at=at, actor=actor, reason=reason)
+
+    def _enter(self, target: Status, *, at: datetime, actor: str, reason: str | None) -> None:
         previous = self.status
         self.status = target
         self.updated_at = at
@@ -309,6 +312,29 @@ class Confirmation:
         self.move_to(Status.AUTHORISED, at=at, actor=actor)
         self.authorised_by = actor
         self.authorised_at = at
+
+    def letter_failed(self, *, reason: str, at: datetime, actor: str) -> bool:
+        """Making the authorised letter failed for good (制函失败): `failed`, with the reason.
+        False (nothing changed) once the letter is no longer waiting to be made."""
+        if self.status is not Status.AUTHORISED:
+            return False
+        self.move_to(Status.FAILED, at=at, actor=actor,
+                     reason=f"制函失败 / letter not made: {reason}")
+        return True
+
+    @property
+    def retryable(self) -> bool:
+        """A letter that failed before it was made (authorised, no letter yet) may be made again."""
+        return (self.status is Status.FAILED and self.letter_sha256 is None
+                and self.authorised_at is not None)
+
+    def retry_letter(self, *, at: datetime, actor: str) -> None:
+        """The firm fixed the cause: back to `authorised`, for the letter to be made again.
+        The one way out of `failed`, and only for a letter that was never made."""
+        if not self.retryable:
+            raise InvalidTransition(self.status.value, Status.AUTHORISED.value,
+                                    reason="only a letter that failed to be made can be retried")
+        self._enter(Status.AUTHORISED, at=at, actor=actor, reason="重新制函 / retried")
 
     def letter_made(self, *, sha256: str, at: datetime, actor: str) -> None:
         """The signed letter exists (制函) and its SHA-256 is recorded."""

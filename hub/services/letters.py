@@ -9,7 +9,7 @@ from hub.domain.errors import Forbidden, NotFound
 from hub.domain.model import Confirmation, Document, Role, Status
 from hub.ports import SYSTEM_ACTOR, UnitOfWork
 from hub.services.exchange import dispatch
-from hub.services.handlers import Deps, Handler, confirmation_of
+from hub.services.handlers import Deps, Handler, _require_firm, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -72,7 +72,38 @@ async def make_letter(
     return locked
 
 
+async def record_job_failure(
+    cmd: commands.RecordJobFailure, uow: UnitOfWork, deps: Deps
+) -> Confirmation | None:
+    """A parked job: a letter still waiting to be made moves to `failed` with the reason (in
+    its history, the API and the web page) instead of staying `authorised` for ever."""
+    c = await uow.confirmations.get(cmd.confirmation_id, None, for_update=True)
+    if c is None or not c.letter_failed(reason=cmd.reason, at=deps.clock.now(),
+                                        actor=SYSTEM_ACTOR):
+        return None
+    log.warning("letter_failed", confirmation_id=c.id, reason=cmd.reason)
+    return c
+
+
+async def retry_letter(cmd: commands.RetryLetter, uow: UnitOfWork, deps: Deps) -> Confirmation:
+    """Back to `authorised`: the worker makes the letter again. Sent twice with the same
+    Idempotency-Key, the second finds it already retried and changes nothing."""
+    _require_firm(cmd.caller)
+    c = await uow.confirmations.get(cmd.confirmation_id, cmd.caller, for_update=True)
+    if c is None:
+        raise NotFound("no such confirmation")
+    if cmd.idempotency_key and not c.retryable and c.status in RETRIED:
+        return c
+    c.retry_letter(at=deps.clock.now(), actor=cmd.caller.actor)
+    return c
+
+
+RETRIED = frozenset({Status.AUTHORISED, Status.LETTER_READY, Status.DISPATCHED})
+"""Where a retried letter may already be when the same retry arrives again."""
+
 HANDLERS: dict[type[commands.Command], Handler] = {
     commands.AuthoriseConfirmation: authorise_confirmation,
     commands.MakeLetter: make_letter,
+    commands.RecordJobFailure: record_job_failure,
+    commands.RetryLetter: retry_letter,
 }

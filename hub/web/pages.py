@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from hub.domain.commands import NoteProcedure
+from hub.domain.commands import NoteProcedure, RetryLetter
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Caller
 from hub.services.accounts import SignInFailed
@@ -147,6 +147,17 @@ async def note_procedure(request: web.Request) -> web.StreamResponse:
         return await _confirmation_page(request, cid, status=422, error=e.message, text=text,
                                         conclusion=conclusion)
     return redirect(f"{PREFIX}/confirmations/{cid}#procedures")
+
+
+@routes.post("/confirmations/{id}/retry")
+async def retry_letter(request: web.Request) -> web.StreamResponse:
+    """重新制函: once the cause is fixed, a letter that failed is made again."""
+    deps = web_deps(request)
+    if deps.bus is None:
+        raise web.HTTPNotFound()
+    cid = request.match_info["id"]
+    await deps.bus.handle(RetryLetter(caller=_caller(request), confirmation_id=cid))
+    return redirect(f"{PREFIX}/confirmations/{cid}")
 
 
 _DOWNLOADS = {
