@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -101,7 +102,9 @@ class DevKeyring:
             return True
 
     async def key_for(self, org_id: str, org_name: str) -> tuple[KeyStore, str]:
-        alias = f"org-{org_id}"
+        # One certificate per name an organisation is given: a firm's name for its client
+        # is on that firm's letters only, never on another firm's.
+        alias = f"org-{org_id}-{hashlib.sha256(org_name.encode()).hexdigest()[:12]}"
         subject = devpki.Subject(alias, devpki.fit(org_name, keep="电子签章"), org_name)
         return await self._key_store(alias, subject), alias
 

@@ -35,7 +35,7 @@ async def inbox(request: web.Request) -> web.Response:
     flt = ConfirmationFilter(statuses=statuses,
                              limit=limit_of(request), cursor=request.query.get("cursor"))
     page, clients = await deps_of(request).queries.inbox(caller_of(request), flt)
-    return json_response({"items": [rep.inbox_item(c, clients[c.client_org_id])
+    return json_response({"items": [rep.inbox_item(c, clients[c.engagement_id])
                                     for c in page.items], "next_cursor": page.next_cursor})
 
 

@@ -15,12 +15,18 @@ def _d(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+NAME_WARNING = ("另有记录对该统一社会信用代码使用了不同的名称，请核对被审计单位名称 / "
+                "another record of this USCC gives the entity a different name: check it")
+
+
 def engagement(e: Engagement) -> dict[str, Any]:
     return {
         "id": e.id,
         "name": e.name,
         "reference": e.reference,
         "client_org_id": e.client_org_id,
+        "client_name": e.client_name,
+        "client_name_warning": NAME_WARNING if e.client_name_disputed else None,
         "period_start": _d(e.period_start),
         "period_end": _d(e.period_end),
         "created_at": _d(e.created_at),

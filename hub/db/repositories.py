@@ -9,7 +9,7 @@ import functools
 import weakref
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -287,13 +287,30 @@ def _engagement(row: Row[Any]) -> Engagement:
         created_at=row.created_at, reference=row.reference,
         second_request_days=tuple(row.second_request_days or (1,)),
         responder_overrides=tuple(row.responder_overrides or ()),
+        client_name=row.client_name,
+        client_name_disputed=bool(row.client_name_disputed),
     )
+
+
+def _disputed() -> Any:
+    """Whether another engagement, or the organisation's own record, of the same audited
+    entity gives it another name (which one, or whose, is never told)."""
+    other = engagements.alias("other_engagement")
+    org = organisations.alias("client_org")
+    mine = engagements.c.client_name
+    return or_(
+        exists().where(other.c.client_org_id == engagements.c.client_org_id,
+                       other.c.client_name.is_not(None), mine.is_not(None),
+                       other.c.client_name != mine),
+        exists().where(org.c.id == engagements.c.client_org_id, mine.is_not(None),
+                       org.c.name != mine),
+    ).label("client_name_disputed")
 
 
 @functools.cache
 def _engagement_statement(kind: str | None) -> Any:
     """SELECT one engagement by :eid in a caller's scope (`kind`); built once per shape."""
-    query = select(engagements).where(engagements.c.id == bindparam("eid"))
+    query = select(engagements, _disputed()).where(engagements.c.id == bindparam("eid"))
     return query if kind is None else query.where(engagement_scope(engagements, kind))
 
 
@@ -307,7 +324,8 @@ class SqlAlchemyEngagementRepository:
             await self._s.insert(
                 insert(engagements).values(
                     id=e.id, firm_org_id=e.firm_org_id, client_org_id=e.client_org_id,
-                    name=e.name, reference=e.reference, period_start=e.period_start,
+                    name=e.name, client_name=e.client_name, reference=e.reference,
+                    period_start=e.period_start,
                     period_end=e.period_end, created_at=e.created_at,
                     second_request_days=list(e.second_request_days),
                     responder_overrides=list(e.responder_overrides) or None,
@@ -332,7 +350,7 @@ class SqlAlchemyEngagementRepository:
         The cursor of the next page is `hub.db.encode_cursor(last.created_at, last.id)`.
         """
         query = (
-            select(engagements)
+            select(engagements, _disputed())
             .where(engagement_scope(engagements, scope_kind(caller)))
             .order_by(engagements.c.created_at, engagements.c.id)
             .limit(check_limit(limit))

@@ -66,6 +66,7 @@ engagements = Table(
     Column("client_org_id", String(ID), ForeignKey("organisations.id"), nullable=False,
            index=True),
     Column("name", String(255), nullable=False),
+    Column("client_name", String(255), nullable=True),  # as this firm typed it; NULL: the org's
     Column("reference", String(255), nullable=True),
     Column("period_start", Date(), nullable=False),
     Column("period_end", Date(), nullable=False),

@@ -155,6 +155,11 @@ class Engagement:
     responder_overrides: tuple[dict[str, Any], ...] = ()
     """Addresses the firm gives instead of a responder's registered one ({uscc, contact,
     reason}); letters to such a responder carry a warning (CSA 1312: auditor's control)."""
+    client_name: str | None = None
+    """The audited entity's name as this firm gave it (its letters carry it); None: the
+    organisation's own name. Another firm's name for the same 统一社会信用代码 never replaces it."""
+    client_name_disputed: bool = False
+    """Another record of the same 统一社会信用代码 names it differently (a warning; read only)."""
 
     def override_for(self, uscc: str) -> dict[str, Any] | None:
         return next((o for o in self.responder_overrides if o.get("uscc") == uscc), None)

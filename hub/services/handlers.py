@@ -81,6 +81,15 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+async def client_name_of(uow: UnitOfWork, engagement_id: str, client_org_id: str) -> str:
+    """The audited entity's name as the engagement's firm gave it (else its own record's)."""
+    e = await uow.engagements.get(engagement_id, None)
+    if e is not None and e.client_name:
+        return e.client_name
+    org = await uow.organisations.get(client_org_id)
+    return org.name if org is not None else ""
+
+
 def _require_firm(caller: Caller) -> None:
     if not caller.is_firm:
         raise Forbidden("only a firm's firm_admin or auditor key may do this")
@@ -170,8 +179,10 @@ async def create_engagement(
             "not to a company that can be audited",
             field="/client/uscc",
         )
+    typed = cmd.client_name.strip()
     engagement = Engagement(
         id=_new_id(), firm_org_id=cmd.caller.org_id, client_org_id=client.id,
+        client_name=typed, client_name_disputed=client.name != typed,
         name=cmd.name.strip(), period_start=cmd.period_start, period_end=cmd.period_end,
         created_at=now, reference=cmd.reference,
         second_request_days=tuple(cmd.second_request_days),

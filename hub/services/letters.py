@@ -9,7 +9,7 @@ from hub.domain.errors import Forbidden, NotFound
 from hub.domain.model import Confirmation, Document, Role, Status
 from hub.ports import SYSTEM_ACTOR, UnitOfWork
 from hub.services.exchange import dispatch
-from hub.services.handlers import Deps, Handler, _require_firm, confirmation_of
+from hub.services.handlers import Deps, Handler, _require_firm, client_name_of, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -50,9 +50,9 @@ async def make_letter(
         log.info("letter_not_made", confirmation_id=c.id, status=c.status.value)
         return None
     firm = await uow.organisations.get(c.firm_org_id)
-    client = await uow.organisations.get(c.client_org_id)
+    client_name = await client_name_of(uow, c.engagement_id, c.client_org_id)
     pdf = await deps.letter_maker.make(
-        c, firm_name=firm.name if firm else "", client_name=client.name if client else ""
+        c, firm_name=firm.name if firm else "", client_name=client_name
     )
     sha256 = await deps.blobs.put(pdf)
     # Lock only now: rendering and signing take a while and must not hold the row.

@@ -35,7 +35,7 @@ from hub.domain.portal import (
 from hub.domain.replies import Reply, ReplyException, ReplyStatus, data_sha256
 from hub.ports import SYSTEM_ACTOR, UnitOfWork, UnitOfWorkFactory
 from hub.services.exchange import REPLY_WINDOW_WORKING_DAYS
-from hub.services.handlers import Deps, Handler, confirmation_of
+from hub.services.handlers import Deps, Handler, client_name_of, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -70,11 +70,11 @@ def _end_of_day(day: date) -> datetime:
 
 async def _names(uow: UnitOfWork, c: Confirmation) -> tuple[str, str, str]:
     """(responder, audited entity, firm) names."""
-    client = await uow.organisations.get(c.client_org_id)
+    client_name = await client_name_of(uow, c.engagement_id, c.client_org_id)
     firm = await uow.organisations.get(c.firm_org_id)
     responder = c.letter.get("responder", {}).get("name", "")
     reply_to = c.letter.get("reply_to", {}).get("firm_name")
-    return (str(responder), client.name if client else "",
+    return (str(responder), client_name,
             str(reply_to or (firm.name if firm else "")))
 
 

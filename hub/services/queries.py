@@ -21,6 +21,7 @@ from hub.ports import (
     UnitOfWorkFactory,
 )
 from hub.services import apikeys, sheet_facts
+from hub.services.handlers import client_name_of
 from hub.services.sheet_facts import SheetFacts
 
 KEY_CACHE_SECONDS = 2.0
@@ -137,15 +138,16 @@ class Queries:
 
     async def inbox(self, caller: Caller, flt: ConfirmationFilter
                     ) -> tuple[Page, dict[str, tuple[str, str]]]:
-        """Letters sent to the caller's bank (the repository's bank scope), with the name and
-        统一社会信用代码 of each audited entity by its organisation id."""
+        """Letters sent to the caller's bank (the repository's bank scope), with the name (as
+        the letter's firm gave it) and 统一社会信用代码 of each audited entity by engagement id."""
         _require_bank(caller)
         async with self.uow_factory() as uow:
             page = await uow.confirmations.list(caller, flt)
             clients = {}
-            for org_id in {c.client_org_id for c in page.items}:
-                org = await uow.organisations.get(org_id)
-                clients[org_id] = (org.name, org.uscc) if org is not None else ("", "")
+            for c in {c.engagement_id: c for c in page.items}.values():
+                org = await uow.organisations.get(c.client_org_id)
+                name = await client_name_of(uow, c.engagement_id, c.client_org_id)
+                clients[c.engagement_id] = (name, org.uscc if org is not None else "")
         return page, clients
 
     async def inbox_item(self, caller: Caller, confirmation_id: str
@@ -157,7 +159,8 @@ class Queries:
             if c is None:
                 raise NotFound("no such letter in this inbox")
             org = await uow.organisations.get(c.client_org_id)
-        return c, (org.name, org.uscc) if org is not None else ("", "")
+            name = await client_name_of(uow, c.engagement_id, c.client_org_id)
+        return c, (name, org.uscc if org is not None else "")
 
     async def inbox_letter(self, caller: Caller, confirmation_id: str) -> bytes:
         _require_bank(caller)
@@ -216,6 +219,9 @@ class Queries:
         async with self.uow_factory() as uow:
             for e in found:
                 if e.firm_org_id != caller.org_id:
+                    continue
+                if e.client_name:
+                    names[e.id] = e.client_name
                     continue
                 org = await uow.organisations.get(e.client_org_id)
                 names[e.id] = org.name if org is not None else ""

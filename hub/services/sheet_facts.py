@@ -75,7 +75,7 @@ async def read(uow: UnitOfWork, caller: Caller, engagement_id: str) -> SheetFact
             procedures=notes.get(c.id, [])))
     return SheetFacts(
         engagement=engagement, firm_name=firm.name if firm is not None else "",
-        client_name=client.name if client is not None else "",
+        client_name=engagement.client_name or (client.name if client is not None else ""),
         client_uscc=client.uscc if client is not None else "", letters=letters)
 
 

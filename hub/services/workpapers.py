@@ -45,7 +45,8 @@ async def make_workpaper(cmd: commands.MakeWorkpaper, uow: UnitOfWork, deps: Dep
     exceptions = await uow.replies.exceptions(c.id)
     facts = {
         "engagement": {"name": engagement.name, "reference": engagement.reference,
-                       "client_name": client.name, "client_uscc": client.uscc,
+                       "client_name": engagement.client_name or client.name,
+                       "client_uscc": client.uscc,
                        "period_start": _d(engagement.period_start),
                        "period_end": _d(engagement.period_end)},
         "firm": {"name": firm.name},

@@ -41,5 +41,7 @@ def test_workers_starting_together_share_one_pki_and_one_certificate(
 
     assert [w.returncode for w in workers] == [0] * 6, [err[-300:] for _, err in outputs]
     assert len({out.splitlines()[-1] for out, _ in outputs}) == 1  # one certificate
-    assert sorted(p.name for p in (pki / "leaf").glob("org-same-org.*")) == [
-        "org-same-org.cert.pem", "org-same-org.chain.pem", "org-same-org.key.pem"]
+    alias = outputs[0][0].splitlines()[-1].split()[0]
+    assert alias.startswith("org-same-org-")
+    assert sorted(p.name for p in (pki / "leaf").glob("org-same-org*")) == [
+        f"{alias}.cert.pem", f"{alias}.chain.pem", f"{alias}.key.pem"]

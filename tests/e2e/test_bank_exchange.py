@@ -41,8 +41,8 @@ class Bank:
         keyring = hub.container.dev_keyring
         pki = await keyring.pki()
         entry = await verified_responder(hub.container, kind="bank", name=name, uscc=uscc)
-        await keyring.key_for(entry.org_id, name)  # issue its certificate
-        pem = pki.certificate_path(f"org-{entry.org_id}").read_text()
+        _, alias = await keyring.key_for(entry.org_id, name)  # issue its certificate
+        pem = pki.certificate_path(alias).read_text()
         op = await operator_id(hub.container)
         changed = await hub.container.bus.handle(ChangeResponder(
             caller=admin_caller(op, "test-maker"), responder_id=entry.id,
