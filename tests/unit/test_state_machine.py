@@ -391,3 +391,24 @@ def test_pending_events_are_not_shared_between_confirmations() -> None:
     b = confirmation()
     a.move_to(Status.CANCELLED, at=LATER, actor=ACTOR)
     assert b.pending_events == []
+
+
+def test_a_letter_that_could_not_be_made_fails_with_its_reason_and_only_it_can_be_retried(
+) -> None:
+    c = confirmation(Status.AUTHORISED, authorised_at=CREATED)
+    assert c.letter_failed(reason="证书无法签发", at=LATER, actor="system")
+    assert c.status is Status.FAILED and "证书无法签发" in (c.status_reason or "")
+    assert c.retryable
+    c.retry_letter(at=LATER, actor="auditor")
+    assert c.status is Status.AUTHORISED
+    assert [e.to_status for e in c.pending_events
+            if isinstance(e, events.StatusChanged)] == ["failed", "authorised"]
+    # Already past the letter stage: a late failure note changes nothing.
+    made = confirmation(Status.DISPATCHED, authorised_at=CREATED, letter_sha256="a" * 64)
+    assert not made.letter_failed(reason="x", at=LATER, actor="system")
+    assert made.status is Status.DISPATCHED
+    # Failed for another reason (after its letter was made): no retry.
+    other = confirmation(Status.FAILED, authorised_at=CREATED, letter_sha256="a" * 64)
+    with pytest.raises(InvalidTransition):
+        other.retry_letter(at=LATER, actor="auditor")
+    assert other.status is Status.FAILED
