@@ -43,10 +43,10 @@ SEAL_LABEL = "电子函证中心电子印章（Hub seal）"
 def type_title(src: Source, confirmation: Mapping[str, Any] | None) -> str:
     """The letter type as the letter renderer titles it."""
     letter_type = str(confirmation.get("letter_type") if confirmation is not None else None)
-    if letter_type in _bank.SUBTITLES:
-        return f"{_bank.TITLE} {_bank.SUBTITLES[letter_type]}"
+    if letter_type in _bank.TITLES:
+        return _bank.TITLES[letter_type]
     if letter_type == "bank_capital":
-        return f"{_capital.TITLE}{_capital.SUBTITLE}"
+        return _capital.TITLE
     if letter_type in _company.KINDS:
         mode = src.choice(confirmation, "mode", "/confirmation", _company.MODES)
         return f"{_company.TITLE}（{_company.KINDS[letter_type]}·{mode}）"
