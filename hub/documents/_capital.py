@@ -118,7 +118,8 @@ def build(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
     signatory = node(src.letter.get("signatory"))
     name = src.text(signatory, "name", "/signatory")
     capacity = src.choice(signatory, "capacity", "/signatory", CAPACITY, default="")
-    lines = [f"{company}{'（筹）' if raw_kind == 'establishment' else ''}"]
+    pending = raw_kind == "establishment" and not company.endswith("（筹）")
+    lines = [f"{company}（筹）" if pending else company]
     if uscc:
         lines.append(f"统一社会信用代码：{uscc}")
     lines.append(f"法定代表人或委托代理人：{name}{f'（{capacity}）' if capacity else ''}"

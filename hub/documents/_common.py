@@ -102,6 +102,7 @@ def seal_area(flow: Flow, letter: Letter, role: str, lines: Sequence[str], label
     for text in lines:
         flow.paragraph(text, align="R")
     letter.boxes[role] = flow.reserve(SEAL_W, SEAL_H, label=label)
+    flow.space(3)  # a date line below stays clear of the box
 
 
 def signature_lines(flow: Flow, pairs: Sequence[Sequence[str]]) -> None:

@@ -41,7 +41,7 @@ SEAL_LABEL = "电子函证中心电子印章（Hub seal）"
 
 
 def type_title(src: Source, confirmation: Mapping[str, Any] | None) -> str:
-    """The letter type as the letter renderer titles it."""
+    """The letter type: the form's title (company letters add what they confirm and how)."""
     letter_type = str(confirmation.get("letter_type") if confirmation is not None else None)
     if letter_type in _bank.TITLES:
         return _bank.TITLES[letter_type]

@@ -54,7 +54,7 @@ DIFFERENCES: list[tuple[dict[str, Any], str]] = [
     ({"item": "cash_pool", "row": 0, "field": "balance", "kind": "value",
       "stated": "2000000.00", "confirmed": "-2000000.00", "explanation": "方向相反"},
      "附表资金归集（资金池或其他资金管理）账户具体信息1"
-     "截至函证基准日拨入或拨出资金余额（拨出为正数，拨入为负数）2000000.00-2000000.00方向相反"),
+     "截至函证基准日拨入或拨出资金余额（拨出填列正数，拨入填列负数）2000000.00-2000000.00方向相反"),
 ]
 
 
@@ -136,10 +136,10 @@ def test_format2_shows_the_rows_the_bank_filled_and_marks_unused_items(pdf_text)
         heading = letters.BANK_HEADINGS[key]
         assert heading in flat, key
         if not items[key]["applicable"]:
-            assert heading + "不适用" in flat, f"{key} is unused but not marked 不适用"
+            assert heading + letters.NOT_CONFIRMED in flat, f"{key} is unused but not struck"
     for part, heading in letters.GUARANTEE_HEADINGS.items():
         if not items["guarantees"][part]["applicable"]:
-            assert heading + "不适用" in flat, part
+            assert heading + letters.NOT_CONFIRMED in flat, part
     assert letters.CASH_POOL_HEADING in flat
     filled = {"items": {k: v for k, v in items.items() if k != "cash_pool"},
               "cash_pool": items["cash_pool"]}
