@@ -90,6 +90,18 @@ async def record_delivery(cmd: commands.RecordDelivery, uow: UnitOfWork,
     return c
 
 
+async def record_delivery_pending(cmd: commands.RecordDeliveryPending, uow: UnitOfWork,
+                                  deps: Deps) -> None:
+    """The channel did not take the letter yet: say so in its history, once, while the
+    adapter retries (a letter delivered meanwhile needs no note)."""
+    c = await confirmation_of(uow, cmd.confirmation_id)
+    if c.status is not Status.DISPATCHED:
+        return
+    uow.record(events.DeliveryPending(at=deps.clock.now(), actor=cmd.actor,
+                                      confirmation_id=c.id, firm_org_id=c.firm_org_id,
+                                      reason=cmd.reason, retry_hours=cmd.retry_hours))
+
+
 async def record_delivery_failure(cmd: commands.RecordDeliveryFailure, uow: UnitOfWork,
                                   deps: Deps) -> None:
     """Delivery gave up: say so in the letter's history (the message waits, parked)."""
@@ -248,6 +260,7 @@ HANDLERS: dict[type[commands.Command], Handler] = {
     commands.UploadReply: upload_reply,
     commands.CheckReply: check_reply,
     commands.RecordDelivery: record_delivery,
+    commands.RecordDeliveryPending: record_delivery_pending,
     commands.RecordDeliveryFailure: record_delivery_failure,
     commands.SendSecondRequests: send_second_requests,
 }
