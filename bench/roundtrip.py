@@ -53,6 +53,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 CONCURRENCY = 20
 TARGET_OWN_SHARE = 0.25
 """The issue's target: the hub's own work under a quarter of the CPU per confirmation."""
+TARGET_RATE = 15.0
+"""Issue 13 item 7: at least this many confirmations/s submitted → verified on 2 cores..."""
+TARGET_CPU_MS = 130.0
+"""... i.e. at most this CPU (the `total` column, workpapers included) per confirmation."""
 BAD = ("returned", "failed", "cancelled", "expired")
 CATEGORIES = ("render", "sign", "validate", "other")
 POSTGRES = frozenset({"postgres", "postmaster"})
@@ -730,6 +734,16 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
               f"{r.workpaper_rate:>6.2f}  {cols}"
               f"{r.per_letter_ms('rabbitmq'):>9.0f}{1000 * r.total / r.letters:>8.0f}  "
               f"{r.own_share:>6.0%}{'' if r.own_share < TARGET_OWN_SHARE else ' !'}")
+    print(f"{'target':>8}{'':>8}{f'≥ {TARGET_RATE:g}':>8}{'rises':>6}{'':>6}  {'':>35}"
+          f"{'':>9}{f'≤ {TARGET_CPU_MS:g}':>8}  {f'< {TARGET_OWN_SHARE:.0%}':>7}")
+    for r in results:
+        per = 1000 * r.total / r.letters
+        misses = [m for m, bad in ((f"done/s {r.rate:.2f} < {TARGET_RATE:g}", r.rate < TARGET_RATE),
+                                   (f"total {per:.0f} ms > {TARGET_CPU_MS:g} ms",
+                                    per > TARGET_CPU_MS)) if bad]
+        print(f"  {r.workers}w vs issue 13 item 7 (≥ {TARGET_RATE:g} done/s on 2 cores, "
+              f"≤ {TARGET_CPU_MS:g} ms CPU per confirmation): "
+              + ("met" if not misses else "missed: " + "; ".join(misses)))
     print("\ndone/s: submitted → verified; wp/s: until every sealed workpaper is made too (the "
           "CPU window\nruns until then, so the CPU per confirmation includes its workpaper).")
     print(f"hub own = other / total, the hub's own work (database and broker clients, HTTP, "

@@ -20,7 +20,9 @@ from hub.settings import Settings
 
 # Invented organisations with valid 统一社会信用代码. The bank and the audited entity are the
 # reference bank's own (adapters/bank_sim's example ledger): it knows this customer.
-FIRM = ("firm", "立信达会计师事务所（特殊普通合伙）", make_uscc("91310000MA1FL0DEM"))
+# The firm the example letters name (reply_to.firm_name, mingcheng-cpa): letters and workpapers
+# of one demo name one firm.
+FIRM = ("firm", "明诚会计师事务所（特殊普通合伙）", make_uscc("91310000MA1FL0DEM"))
 COUNTERPARTY = ("company", "杭州示例贸易有限公司", make_uscc("91330100MA2CP0DEM"))
 
 LETTER_TYPES = (

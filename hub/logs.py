@@ -43,8 +43,17 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr,
-                        format="%(levelname)s %(name)s %(message)s")
+    # The standard library's records, Python's warnings among them (a library's deprecation
+    # notice at import), go out through the same renderer: with JSON, every line is JSON.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(max(numeric, logging.WARNING))
+    logging.captureWarnings(True)
     # pyHanko warns, with tracebacks, about what is normal for us (fetching switched off on
     # purpose, validation data it cannot find for the TSA); its errors still come through.
     logging.getLogger("pyhanko").setLevel(max(numeric, logging.ERROR))

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import signal
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiohttp import web
@@ -16,6 +16,11 @@ from hub.api import create_app
 from hub.bootstrap import Container, holder_id
 from hub.domain import commands
 from hub.domain.errors import HubError
+
+if TYPE_CHECKING:
+    from hub.messaging.consumer import RetryPolicy
+    from hub.ports import Envelope
+    from hub.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -134,22 +139,36 @@ class Runtime:
         portal's e-mailed links, the audit software's workpaper webhooks."""
         from hub.messaging.topology import AUDIT_SOFTWARE_QUEUE, BANK_API_QUEUE, PORTAL_QUEUE
 
-        await self._consume(BANK_API_QUEUE, await self.c.bank_push())
+        s = self.c.settings
+        await self._consume(BANK_API_QUEUE, await self.c.bank_push(), _channel_policy(
+            s, s.bank_push_retry_base_seconds, s.bank_push_retry_max_seconds,
+            s.bank_push_retry_hours))
         if not self.c.settings.smtp_host and not self.c.settings.mail_directory:
             log.warning("portal_without_smtp", reason="no smtp_host: letters to companies are "
                         "parked until one is configured and they are replayed")
-        await self._consume(PORTAL_QUEUE, await self.c.portal_delivery())
+        await self._consume(PORTAL_QUEUE, await self.c.portal_delivery(), _channel_policy(
+            s, s.portal_retry_base_seconds, s.portal_retry_max_seconds, s.portal_retry_hours))
         await self._consume(AUDIT_SOFTWARE_QUEUE, self.c.workpaper_webhook())
 
-    async def _consume(self, queue: str, adapter: Any) -> None:
+    async def _consume(self, queue: str, adapter: Any, retry: RetryPolicy | None = None) -> None:
         """Start a consumer of `queue` whose handler is `adapter`; its `parked` notes a
-        message that gave up in the letter's history."""
+        message that gave up in the letter's history, its `retrying` (if any) one whose
+        delivery is pending under the channel's `retry` policy."""
         from hub.messaging.consumer import Consumer
+
+        on_retry = None
+        retrying = getattr(adapter, "retrying", None)
+        if retry is not None and retrying is not None:
+            hours = retry.budget_seconds / 3600
+
+            async def on_retry(envelope: Envelope, reason: str, attempt: int) -> None:
+                await retrying(envelope, reason, attempt, hours)
 
         consumer = Consumer(
             name=queue, queue=queue, handler=adapter, broker=self.c.broker,
             uow_factory=self.c.uow_factory, parking=self.c.parking_store(),
-            settings=self.c.settings, on_parked=adapter.parked,
+            settings=self.c.settings, on_parked=adapter.parked, retry=retry,
+            on_retry=on_retry,
         )
         await consumer.start()
         self.consumers.append(consumer)
@@ -233,3 +252,10 @@ def settle_garbage_collector() -> None:
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
+def _channel_policy(s: Settings, base: float, cap: float, hours: float) -> RetryPolicy:
+    """A channel's retry policy: at least retry_max_attempts, and on for `hours`."""
+    from hub.messaging.consumer import RetryPolicy
+
+    return RetryPolicy(base, cap, s.retry_max_attempts, budget_seconds=hours * 3600)

@@ -78,6 +78,12 @@ class Settings:
     """The HMAC-SHA256 key signing letters pushed to banks (X-Hub-Signature), shared with
     them out of band; empty: a random key kept in <data_dir>/secrets/bank_push.key."""
     bank_push_timeout_seconds: float = 30.0
+    bank_push_retry_base_seconds: float = 10.0
+    """First retry delay of a push a bank did not take; doubles, with jitter."""
+    bank_push_retry_max_seconds: float = 600.0
+    """Cap of one push retry delay."""
+    bank_push_retry_hours: float = 24.0
+    """How long pushes to a bank that is down go on being retried before they are parked."""
     """How long a push to a bank's endpoint may take before it counts as failed (retried)."""
     smtp_host: str = ""
     """The SMTP server the company portal's e-mails go through; empty: none is sent (letters
@@ -96,6 +102,12 @@ class Settings:
     smtp_password: str = ""
     """SMTP password (set it in the environment, HUB_SMTP_PASSWORD)."""
     smtp_timeout_seconds: float = 30.0
+    portal_retry_base_seconds: float = 30.0
+    """First retry delay of a portal e-mail the SMTP server did not take."""
+    portal_retry_max_seconds: float = 900.0
+    """Cap of one portal e-mail retry delay."""
+    portal_retry_hours: float = 48.0
+    """How long portal e-mails are retried before they are parked."""
     """How long the SMTP server may take before sending counts as failed (retried)."""
     portal_base_url: str = ""
     """Where companies reach the portal, for the links e-mailed to them (https://… in

@@ -103,7 +103,8 @@ class _Explainer:
             message = f"{label} is required"
             if any("applicable" in s.get("properties", {}) for s, _ in applied):
                 message += (
-                    '; give every item, as {"applicable": false} (不适用) if it does not apply'
+                    '; give every item: with rows, with empty rows (确认为无), '
+                    'or as {"applicable": false} (不询证)'
                 )
             out.append((where, message))
         return out
@@ -124,7 +125,7 @@ class _Explainer:
         out = []
         for key in extras:
             if switch == "applicable":
-                message = (f"{key} is not allowed in an item marked not applicable (不适用); "
+                message = (f"{key} is not allowed in an item marked not confirmed (不询证); "
                            'give rows and set "applicable": true, or leave it out')
             elif switch:
                 message = f"{key} is not allowed when {switch} is false"
@@ -202,7 +203,7 @@ class _Explainer:
         n = error.validator_value
         message = f"{label} needs at least {n} {'entry' if n == 1 else 'entries'}"
         if path and path[-1] == "rows":
-            message += '; mark the item {"applicable": false} (不适用) if it has none'
+            message += '; mark the item {"applicable": false} (不询证) if it is not confirmed'
         return [(path, message)]
 
     def _anyOf(self, error: ValidationError, path: list[str | int]) -> list[Any]:

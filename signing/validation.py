@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -35,6 +36,7 @@ from signing._findings import (
     timestamp_of,
 )
 from signing._policy import Document, Settings, open_document
+from signing._reports import REPORTS, expiry, fingerprint
 from signing.report import (
     Coverage,
     Modification,
@@ -59,6 +61,7 @@ async def validate_pdf(
     allowed_modifications: Modification = Modification.FORM_FILLING,
     other_certs: Iterable[x509.Certificate] = (),
     crls: Iterable[bytes] = (),
+    reuse: bool = True,
 ) -> ValidationReport:
     """Check every signature and document time-stamp of ``pdf_bytes``.
 
@@ -69,19 +72,53 @@ async def validate_pdf(
     fetched. A change after a signature is accepted up to ``allowed_modifications`` (default:
     further signatures, form filling and validation data). Never raises for a bad document:
     the report says what is wrong with it.
+
+    A report is made once per process for the same bytes and trust settings and reused
+    (``reuse=False``: validate afresh); see ``signing._reports`` for what that assumes.
     """
+    roots, others, crl_ders = tuple(trust_roots), tuple(other_certs), tuple(crls)
+    key = None
+    if reuse and not allow_fetching:
+        key = fingerprint([
+            hashlib.sha256(pdf_bytes).digest(), "roots", *sorted(r.dump() for r in roots),
+            "others", *sorted(c.dump() for c in others), "crls", *sorted(crl_ders),
+            str(revocation), repr(allowed_modifications),
+            at.isoformat() if at is not None else "now",
+        ])
+        kept = REPORTS.get(key)
+        if kept is not None:
+            return kept
+    report, loaded = await _validate(pdf_bytes, roots, others, crl_ders, allow_fetching, at,
+                                     revocation, allowed_modifications)
+    if key is not None:
+        until = expiry(report.validation_time, loaded) if at is None else None
+        REPORTS.put(key, report, until)
+    return report
+
+
+async def _validate(
+    pdf_bytes: bytes,
+    trust_roots: tuple[x509.Certificate, ...],
+    other_certs: tuple[x509.Certificate, ...],
+    crls: tuple[bytes, ...],
+    allow_fetching: bool,
+    at: datetime | None,
+    revocation: RevocationCheck,
+    allowed_modifications: Modification,
+) -> tuple[ValidationReport, tuple[asn1_crl.CertificateList, ...]]:
+    """The report and the CRLs it was made with (the document's own among them)."""
     timing = (
         ValidationTimingInfo(at, at, point_in_time_validation=True)
         if at is not None
         else ValidationTimingInfo.now(tz=UTC)
     )
     settings = Settings(
-        trust_roots=tuple(trust_roots),
+        trust_roots=trust_roots,
         timing=timing,
         allow_fetching=allow_fetching,
         revocation=revocation,
         allowed=allowed_modifications,
-        other_certs=tuple(other_certs),
+        other_certs=other_certs,
         crls=tuple(asn1_crl.CertificateList.load(c) for c in crls),
     )
     try:
@@ -89,12 +126,14 @@ async def validate_pdf(
         embedded = list(document.reader.embedded_signatures)
     except (PdfError, ValueError) as e:
         unreadable = problem("unreadable", f"文件无法解析 / the PDF cannot be read: {e}")
-        return ValidationReport((), timing.validation_time, 0, (unreadable,))
+        return ValidationReport((), timing.validation_time, 0, (unreadable,)), settings.crls
     reports = [await _check(sig, document, settings) for sig in embedded]
     problems: tuple[Problem, ...] = ()
     if not any(r.kind is SignatureKind.SIGNATURE for r in reports):
         problems = (problem("no_signatures", "文件没有签名 / the document carries no signature"),)
-    return ValidationReport(tuple(reports), timing.validation_time, document.revisions, problems)
+    report = ValidationReport(tuple(reports), timing.validation_time, document.revisions,
+                              problems)
+    return report, (*settings.crls, *document.dss_crls)
 
 
 async def _check(

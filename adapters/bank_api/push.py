@@ -12,7 +12,7 @@ import aiohttp
 import structlog
 
 from adapters.signed_http import post_signed, pushed_confirmation, signature
-from hub.domain.commands import RecordDelivery, RecordDeliveryFailure
+from hub.domain.commands import RecordDelivery, RecordDeliveryFailure, RecordDeliveryPending
 from hub.domain.errors import PermanentError
 from hub.ports import BlobStore, Envelope, UnitOfWork
 
@@ -82,6 +82,17 @@ class PushDelivery:
         if not isinstance(receipt, str) or not receipt:
             raise PermanentError("the bank accepted the letter without a receipt_id")
         return receipt
+
+    async def retrying(self, envelope: Envelope, reason: str, attempt: int,
+                       retry_hours: float) -> None:
+        """Note on the letter, after its first failed attempt, that delivery is pending (the
+        consumer's on_retry): the firm sees it while the retries go on."""
+        confirmation_id = envelope.data.get("confirmation_id")
+        if attempt == 1 and isinstance(confirmation_id, str) \
+                and envelope.type == "letter.dispatched":
+            await self._bus.handle(RecordDeliveryPending(
+                confirmation_id=confirmation_id, reason=reason, actor=ACTOR,
+                retry_hours=retry_hours))
 
     async def parked(self, envelope: dict[str, Any], reason: str) -> None:
         """Note on the letter that its delivery gave up (the consumer's on_parked)."""

@@ -116,7 +116,8 @@ def row_differences(table: str, index: int, stated: Row, bank: Row) -> list[Diff
 
 def compare_table(table: str, stated: Sequence[Row], bank: Sequence[Row]) -> list[Difference]:
     """Every difference between the letter's rows of `table` and the bank's, in letter order,
-    then the bank's rows the letter does not list."""
+    then the bank's rows the letter does not list (all of them when it confirms the item as
+    nil: a nil item the bank contradicts is a difference like any other)."""
     pairs = match(table, stated, bank)
     out: list[Difference] = []
     for i, row in enumerate(stated):
@@ -129,17 +130,19 @@ def compare_table(table: str, stated: Sequence[Row], bank: Sequence[Row]) -> lis
     matched = set(pairs.values())
     for j, row in enumerate(bank):
         if j not in matched:
-            text = f"本行有“{t.table_title(table)}”记录（{describe(table, row)}），询证函未列示。"
+            said = "确认为无" if not stated else "未列示"
+            text = f"本行有“{t.table_title(table)}”记录（{describe(table, row)}），询证函{said}。"
             out.append(difference(table, None, None, "not_in_letter", None, None,
                                   copy.deepcopy(row), text))
     return out
 
 
 def not_applicable(table: str, bank: Sequence[Row]) -> list[Difference]:
-    """The bank's rows of a table the letter marks not applicable: one difference each."""
+    """The bank's rows of a table the letter does not confirm (不询证): one difference each, so
+    the auditor still learns of them."""
     return [
         difference(table, None, None, "item_not_applicable", None, None, copy.deepcopy(row),
-                   f"询证函将“{t.table_title(table)}”标为不适用，但本行有记录"
+                   f"询证函对“{t.table_title(table)}”不询证，但本行有记录"
                    f"（{describe(table, row)}）。")
         for row in bank
     ]
@@ -152,7 +155,7 @@ def compare_other(stated: str | None, bank: str | None) -> list[Difference]:
         if bank is None:
             return []
         return [difference(t.OTHER, None, "text", "item_not_applicable", None, bank, None,
-                           f"询证函将“{title}”标为不适用，但本行有以下事项：{bank}")]
+                           f"询证函对“{title}”不询证，但本行有以下事项：{bank}")]
     if _blanks(stated) == _blanks(bank):
         return []
     text = f"“{title}”不符：" + (f"本行记录为 {bank}。" if bank else "本行无询证函所列事项。")

@@ -113,7 +113,8 @@ def _item(value: Any, path: tuple[str, ...], title: str,
     where = pointer(*path)
     if not isinstance(value, dict) or not isinstance(value.get("applicable"), bool):
         yield ReturnReason("item_blank",
-                           f"事项“{title}”（{where}）未填写：不适用的事项须标明不适用", where)
+                           f"事项“{title}”（{where}）未填写：不询证的事项须标明不询证（表格划斜线）",
+                           where)
         return
     if not value["applicable"] or not rows_required:
         return
@@ -127,9 +128,11 @@ def _item(value: Any, path: tuple[str, ...], title: str,
             yield ReturnReason("item_without_rows",
                                f"事项“{title}”标为适用但未填写内容（{where}/text）",
                                f"{where}/text")
-    elif not isinstance(value.get("rows"), list) or not value["rows"]:
+    elif not isinstance(value.get("rows"), list):
+        # An empty list is the item confirmed as nil (表格内填“无”): the bank confirms none.
         yield ReturnReason("item_without_rows",
-                           f"事项“{title}”标为适用但未列明细（{where}/rows）", f"{where}/rows")
+                           f"事项“{title}”标为询证但既未列明细也未确认为无（{where}/rows）",
+                           f"{where}/rows")
 
 
 def _fee_account(letter: dict[str, Any], customer: Customer) -> Iterator[ReturnReason]:

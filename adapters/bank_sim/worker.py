@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import os
@@ -208,18 +209,43 @@ class BankWorker:
 
     async def _reply(self, letter_id: str, item: Item, sha: str) -> str:
         now = self._clock()
-        customer = self.ledger.customer(item["customer"]["uscc"])
-        reply = answer(item["letter_type"], item["letter"], customer_uscc=customer.uscc,
-                       ledger=self.ledger, letter_sha256=sha, replied_on=_today(now))
-        rendered = await asyncio.to_thread(render_reply_document, reply,
-                                           customer_name=customer.name, created_at=now)
-        signed = await self.signer.sign(rendered.pdf, rendered.signature_boxes.get("responder"))
+        kept = await asyncio.to_thread(self._kept_reply, letter_id)
+        if kept is None:
+            customer = self.ledger.customer(item["customer"]["uscc"])
+            reply = answer(item["letter_type"], item["letter"], customer_uscc=customer.uscc,
+                           ledger=self.ledger, letter_sha256=sha, replied_on=_today(now))
+            rendered = await asyncio.to_thread(render_reply_document, reply,
+                                               customer_name=customer.name, created_at=now)
+            signed = await self.signer.sign(rendered.pdf,
+                                            rendered.signature_boxes.get("responder"))
+            # Recorded before it is sent: a bank killed before it records the answer sends
+            # these same bytes again, which the hub takes as the same reply (no second one).
+            text = json.dumps({"reply": reply, "pdf": base64.b64encode(signed).decode()},
+                              ensure_ascii=False)
+            await asyncio.to_thread(_replace, self._reply_path(letter_id), text.encode())
+        else:
+            reply, signed = kept
+            log.info("reply_sent_again", confirmation_id=letter_id)
         done = await self.client.reply(letter_id, signed, reply)
         await self.handled.record(letter_id, outcome="replied", reply_id=done.get("reply_id"),
                                   conclusion=reply["conclusion"], at=now.isoformat())
         log.info("letter_replied", confirmation_id=letter_id, reply_id=done.get("reply_id"),
                  conclusion=reply["conclusion"], differences=len(reply["differences"]))
         return "replied"
+
+
+    def _reply_path(self, letter_id: str) -> Path:
+        return self.handled.path.parent / "replies" / f"{letter_id}.json"
+
+    def _kept_reply(self, letter_id: str) -> tuple[dict[str, Any], bytes] | None:
+        """The reply made for `letter_id` before a crash, if any (blocking: in a thread)."""
+        try:
+            kept = json.loads(self._reply_path(letter_id).read_text("utf-8"))
+            return kept["reply"], base64.b64decode(kept["pdf"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise StateCorrupt(f"{self._reply_path(letter_id)}: {e}") from e
 
 
 def _today(now: datetime) -> date:

@@ -9,7 +9,12 @@ import structlog
 
 from adapters.portal.mailer import Mailer
 from adapters.portal.tokens import link_token, token_hash
-from hub.domain.commands import OpenPortalLink, RecordDelivery, RecordDeliveryFailure
+from hub.domain.commands import (
+    OpenPortalLink,
+    RecordDelivery,
+    RecordDeliveryFailure,
+    RecordDeliveryPending,
+)
 from hub.ports import Envelope, UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -79,6 +84,17 @@ class PortalDelivery:
             await self._bus.handle_in(RecordDelivery(
                 confirmation_id=cid, receipt=f"e-mail {message_id}", actor=ACTOR), uow)
         log.info("portal_link_sent", confirmation_id=cid, second_request=second)
+
+    async def retrying(self, envelope: Envelope, reason: str, attempt: int,
+                       retry_hours: float) -> None:
+        """Note on the letter, after its first failed attempt, that delivery is pending (the
+        consumer's on_retry): the firm sees it while the retries go on."""
+        confirmation_id = envelope.data.get("confirmation_id")
+        if attempt == 1 and isinstance(confirmation_id, str) \
+                and envelope.type == "letter.dispatched":
+            await self._bus.handle(RecordDeliveryPending(
+                confirmation_id=confirmation_id, reason=reason, actor=ACTOR,
+                retry_hours=retry_hours))
 
     async def parked(self, envelope: dict[str, Any], reason: str) -> None:
         """Note on the letter that its delivery gave up (the consumer's on_parked)."""

@@ -13,7 +13,7 @@ from hub.api.jsonresponse import json_response
 from hub.api.params import caller_of, deps_of, limit_of
 from hub.api.problems import BodyTooLarge, UnsupportedMediaType
 from hub.domain import commands
-from hub.domain.errors import ValidationFailed
+from hub.domain.errors import Conflict, ValidationFailed
 from hub.domain.model import Status
 from hub.ports import ConfirmationFilter
 from hub.services.exchange import MAX_REPLY_BYTES
@@ -119,7 +119,9 @@ async def upload_reply(request: web.Request) -> web.Response:
     pdf, data = await _parts(request)
     uploaded = await deps.bus.handle(commands.UploadReply(
         caller=caller_of(request), confirmation_id=request.match_info["id"], pdf=pdf, data=data))
-    if uploaded.created:
+    if uploaded.created or uploaded.refused is not None:
         deps.after_commit()
+    if uploaded.refused is not None:  # kept as evidence (committed), but it does not count
+        raise Conflict(uploaded.refused, field="reply.pdf")
     return json_response({"reply_id": uploaded.reply.id, "status": uploaded.reply.status.value},
                          status=202 if uploaded.created else 200)

@@ -32,7 +32,7 @@ from hub.db.repositories import Session
 from hub.db.tables import confirmation_amounts, confirmations
 from hub.db.types import to_money
 from hub.domain import events
-from hub.domain.errors import Conflict, DuplicateIdempotencyKey, ValidationFailed
+from hub.domain.errors import Conflict, DuplicateIdempotencyKey, StaleWrite, ValidationFailed
 from hub.domain.model import (
     ACTIVE,
     AmountLine,
@@ -366,7 +366,7 @@ class SqlAlchemyConfirmationRepository:
                     raise
                 raise conflict from e
             if result.rowcount != 1:
-                raise Conflict(
+                raise StaleWrite(
                     f"confirmation {cid} was changed by another request after it was read; "
                     "nothing was saved, try again"
                 )
@@ -411,7 +411,8 @@ class SqlAlchemyConfirmationRepository:
             for_update and conn.dialect.name == "postgresql",
             conn.dialect.name,
         )
-        found = await self._load(query, conn, {"cid": confirmation_id, **scope_params(caller)})
+        found = await self._load(query, conn, {"cid": confirmation_id, **scope_params(caller)},
+                                 refresh=for_update)
         return found[0] if found else None
 
     async def by_idempotency_key(self, firm_org_id: str, key: str) -> Confirmation | None:
@@ -482,13 +483,23 @@ class SqlAlchemyConfirmationRepository:
 
     async def _load(
         self, query: Any, conn: AsyncConnection | None = None,
-        params: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None, *, refresh: bool = False,
     ) -> builtins.list[Confirmation]:
-        """Run `query` over confirmations; tracked objects are returned as they are in memory."""
+        """Run `query` over confirmations; tracked objects are returned as they are in memory.
+
+        `refresh` (a locking read): a tracked copy that is unchanged in memory but older than
+        the row is replaced by the row, so a handler that read unlocked, worked a while (a
+        push, a rendering) and then locks sees what others committed meanwhile, instead of
+        failing at commit on a stale version.
+        """
         conn = conn or self._s.conn
         rows = (await conn.execute(query, params or {})).all()
         out = []
         for row in rows:
+            tracked = self._tracked.get(row.id)
+            if (refresh and tracked is not None and row.version != tracked.version
+                    and _values(tracked.confirmation) == tracked.values):
+                del self._tracked[row.id]
             if row.id not in self._tracked:
                 amounts = _amount_lines(getattr(row, _AMOUNTS))
                 self._tracked[row.id] = _Tracked.of(_confirmation(row, amounts))

@@ -107,10 +107,11 @@ CLOSED_ACCOUNTS = Item("closed_accounts", "3", "期间内注销的银行存款�
     Field("account_number", "银行账号", "account", ACCOUNT),
     _CURRENCY,
     Field("closed_on", "注销账户日", "date"),
-))
+), note="除上述列示的注销账户外，本公司在此期间并未在贵行注销其他账户。")
 
 
-def _entrusted(key: str, number: str, title: str, party: str, party_header: str) -> Item:
+def _entrusted(key: str, number: str, title: str, party: str, party_header: str,
+               role: str) -> Item:
     return Item(key, number, title, (
         Field("account_name", "账户名称", weight=NAME),
         Field("account_or_loan_number", "银行结算账号/借据编号/贷款账号", "account", ACCOUNT),
@@ -120,16 +121,19 @@ def _entrusted(key: str, number: str, title: str, party: str, party_header: str)
         Field("balance", "余额", "money"),
         Field("start_date", "贷款起止日期", "period"),
         _REMARKS,
-    ))
+    ), note=f"除上述列示的委托贷款外，本公司并无通过贵行办理的其他以本公司作为{role}的委托贷款。")
 
 
 ENTRUSTED_AS_PRINCIPAL = _entrusted("entrusted_loans_as_principal", "4",
-                                    "本公司作为委托人的委托贷款", "borrower", "资金借入方")
+                                    "本公司作为委托人的委托贷款", "borrower", "资金借入方",
+                                    "委托人")
 ENTRUSTED_AS_BORROWER = _entrusted("entrusted_loans_as_borrower", "5",
-                                   "本公司作为借款人的委托贷款", "lender", "资金借出方")
+                                   "本公司作为借款人的委托贷款", "lender", "资金借出方",
+                                   "借款人")
 
 
-def _guarantee(key: str, number: str, title: str, amount: str, amount_header: str) -> Item:
+def _guarantee(key: str, number: str, title: str, amount: str, amount_header: str,
+               note: str) -> Item:
     return Item(key, number, title, (
         Field("guaranteed_party", "被担保人", weight=NAME),
         Field("guarantee_type", "担保方式"),
@@ -138,16 +142,16 @@ def _guarantee(key: str, number: str, title: str, amount: str, amount_header: st
         Field("expiry_date", "担保到期日", "date"),
         Field("contract_number", "担保合同编号", "account", ACCOUNT),
         _REMARKS,
-    ))
+    ), note=note)
 
 
 GUARANTEES = Item("guarantees", "6", "担保", ())
 GUARANTEES_FOR_OTHERS = _guarantee(
     "for_others_to_bank", "(1)", "本公司为其他单位提供的、以贵行为担保受益人的担保",
-    "guarantee_balance", "担保余额")
+    "guarantee_balance", "担保余额", "除上述列示的担保外，本公司并无其他以贵行为担保受益人的担保。")
 GUARANTEES_BY_BANK = _guarantee(
     "by_bank_for_company", "(2)", "贵行向本公司提供的担保（如保函业务、备用信用证业务等）",
-    "guarantee_amount", "担保金额")
+    "guarantee_amount", "担保金额", "除上述列示的担保外，本公司并无贵行提供的其他担保。")
 
 ACCEPTANCE_BILLS = Item("acceptance_bills", "7",
                         "本公司为出票人且由贵行承兑而尚未支付的银行承兑汇票", (
@@ -158,7 +162,7 @@ ACCEPTANCE_BILLS = Item("acceptance_bills", "7",
     Field("issue_date", "出票日", "date"),
     Field("due_date", "到期日", "date"),
     Field("collateral", "抵（质）押品", weight=NAME),
-))
+), note="除上述列示的银行承兑汇票外，本公司并无由贵行承兑而尚未支付的其他银行承兑汇票。")
 
 DISCOUNTED_BILLS = Item("discounted_bills", "8", "本公司向贵行已贴现而尚未到期的商业汇票", (
     Field("bill_number", "商业汇票号码", "account", ACCOUNT),
@@ -170,7 +174,7 @@ DISCOUNTED_BILLS = Item("discounted_bills", "8", "本公司向贵行已贴现而
     Field("discount_date", "贴现日", "date"),
     Field("discount_rate", "贴现率", "percent"),
     Field("net_proceeds", "贴现净额", "money"),
-))
+), note="除上述列示的商业汇票外，本公司并无向贵行已贴现而尚未到期的其他商业汇票。")
 
 COLLECTION_BILLS = Item(
     "collection_bills", "9",
@@ -181,7 +185,7 @@ COLLECTION_BILLS = Item(
         Field("face_amount", "票面金额", "money"),
         Field("issue_date", "出票日", "date"),
         Field("due_date", "到期日", "date"),
-    ))
+    ), note="除上述列示的商业汇票外，本公司并无由贵行托收（或由本公司提示付款）的其他商业汇票。")
 
 LETTERS_OF_CREDIT = Item("letters_of_credit", "10",
                          "本公司为申请人，由贵行开具的、未履行完毕的不可撤销信用证", (
@@ -191,7 +195,7 @@ LETTERS_OF_CREDIT = Item("letters_of_credit", "10",
     Field("amount", "信用证金额", "money"),
     Field("expiry_date", "到期日", "date"),
     Field("unused_amount", "未使用金额", "money"),
-))
+), note="除上述列示的不可撤销信用证外，本公司并无由贵行开具的、未履行完毕的其他不可撤销信用证。")
 
 FX_CONTRACTS = Item("fx_contracts", "11", "本公司与贵行之间未履行完毕的外汇买卖合约", (
     Field("category", "类别"),
@@ -201,7 +205,7 @@ FX_CONTRACTS = Item("fx_contracts", "11", "本公司与贵行之间未履行完�
     Field("amount", "未履行的合约买卖金额", "fx_amount"),
     Field("exchange_rate", "汇率", "rate"),
     Field("settlement_date", "交收日期", "date"),
-))
+), note="除上述列示的外汇买卖合约外，本公司并无与贵行之间未履行完毕的其他外汇买卖合约。")
 
 CUSTODY_SECURITIES = Item("custody_securities", "12",
                           "本公司存放于贵行托管的证券或其他产权文件", (
@@ -210,7 +214,7 @@ CUSTODY_SECURITIES = Item("custody_securities", "12",
     Field("quantity", "数量", "quantity"),
     _CURRENCY,
     Field("amount", "金额", "money"),
-))
+), note="除上述列示的证券或其他产权文件外，本公司并无存放于贵行托管的其他证券或其他产权文件。")
 
 WEALTH_PRODUCTS = Item("wealth_products", "13", "本公司购买的由贵行发行的未到期银行理财产品", (
     Field("product_name", "产品名称", weight=NAME),
@@ -221,18 +225,18 @@ WEALTH_PRODUCTS = Item("wealth_products", "13", "本公司购买的由贵行发�
     Field("purchase_date", "购买日", "date"),
     Field("maturity_date", "到期日", "date"),
     Field("restriction", "是否被用于担保或存在其他使用限制", "restriction", 1.4),
-))
+), note="除上述列示的银行理财产品外，本公司并未购买其他由贵行发行的理财产品。")
 
 OTHER = Item("other", "14", "其他", ())
 
 CASH_POOL = Item("cash_pool", "", "附表 资金归集（资金池或其他资金管理）账户具体信息", (
     Field("seq", "序号", "seq"),
-    Field("provider_name", "资金提供机构名称", weight=NAME),
+    Field("provider_name", "资金提供机构名称（即拨入资金的具体机构）", weight=NAME),
     Field("provider_account_number", "资金提供机构账号", "account", ACCOUNT),
-    Field("user_name", "资金使用机构名称", weight=NAME),
+    Field("user_name", "资金使用机构名称（即向该具体机构拨出资金）", weight=NAME),
     Field("user_account_number", "资金使用机构账号", "account", ACCOUNT),
     _CURRENCY,
-    Field("balance", "截至函证基准日拨入或拨出资金余额（拨出为正数，拨入为负数）", "money"),
+    Field("balance", "截至函证基准日拨入或拨出资金余额（拨出填列正数，拨入填列负数）", "money"),
     _REMARKS,
 ))
 

@@ -7,16 +7,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hub.documents import _common as c
+from hub.documents._bank import CONCLUSIONS, conclusion_block
 from hub.documents._bank_items import Field
 from hub.documents._fields import Source, chinese_date, node, rows
-from hub.documents._layout import Column, Flow
+from hub.documents._layout import Flow
 
-TITLE = "银行询证函"
-SUBTITLE = "（验资业务）"
-VERIFICATION = {"establishment": "注册资本实收情况（设立验资）",
-                "change": "注册资本及实收资本的变更情况（变更验资）"}
+TITLE = "验资业务银行询证函"
+VERIFICATION = {"establishment": "注册资本实收情况",
+                "change": "注册资本及实收资本的变更情况"}
 CAPACITY = {"legal_representative": "法定代表人", "authorised_agent": "委托代理人"}
-REGIONS = {"domestic": "境内", "overseas": "境外"}
+REGIONS = {"domestic": "境内", "overseas": "境外"}  # keys double as column keys
 
 _FIELDS: tuple[tuple[Field, bool], ...] = (  # the field, and whether it may be left out
     (Field("payer", "缴款人", weight=1.6), False),
@@ -28,7 +28,8 @@ _FIELDS: tuple[tuple[Field, bool], ...] = (  # the field, and whether it may be 
     (Field("amount", "金额", "money"), False),
     (Field("purpose", "款项用途"), False),
     (Field("source", "款项来源"), True),
-    (Field("source_region", "款项来源细分（境内/境外）", "choice", 0.8), False),
+    (Field("domestic", "款项来源细分：境内", "flag", 0.8), False),
+    (Field("overseas", "款项来源细分：境外", "flag", 0.8), False),
     (Field("remarks", "备注", weight=1.2), False),
 )
 
@@ -43,8 +44,9 @@ def _fields(contributions: Sequence[tuple[int, Mapping[str, Any]]]) -> list[Fiel
 
 
 def _cell(src: Source, field: Field, row: Mapping[str, Any], at: str) -> str:
-    if field.key == "source_region":
-        return src.choice(row, field.key, at, REGIONS)
+    if field.key in REGIONS:  # 境内 / 境外: two sub-columns, the row's region ticked
+        region = src.choice(row, "source_region", at, REGIONS)
+        return "√" if region == REGIONS[field.key] else ""
     return field.cell(src, row, at, 0)
 
 
@@ -79,30 +81,34 @@ def contributions_table(flow: Flow, src: Source, holder: Mapping[str, Any] | Non
 
 
 def _reply(flow: Flow, letter: c.Letter) -> None:
+    # GAP: the verbatim 2024 验资 结论 was not found; it follows 格式一 (经办人 and 复核人, one
+    # seal per conclusion), as the reference judges most likely.
     flow.space(10)
     flow.paragraph("以下由被询证银行填列", bold=True, align="C")
     flow.paragraph("结论：", bold=True)
-    flow.paragraph("1. 数据及事项证明无误。", first_indent=c.INDENT)
-    flow.paragraph("2. 数据及事项不符，请列明不符事项：", first_indent=c.INDENT)
-    c.blank_rows(flow, (Column("不符事项"), Column("本行记载", 1.6), Column("说明", 1.6)), 3)
-    flow.space(6)
-    c.signature_lines(flow, (("经办人：", "职务：", "电话："),))
-    c.seal_area(flow, letter, "responder", ["年　　月　　日"], "（银行盖章）")
+    flow.together(lambda f: conclusion_block(f, letter, CONCLUSIONS[0], "responder"))
+    flow.together(lambda f: conclusion_block(f, letter, CONCLUSIONS[1], "responder_differences",
+                                             grid=True))
 
 
 def build(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
-    letter = c.title_block(flow, src, TITLE, SUBTITLE)
-    c.addressee(flow, src)
+    """The company being verified is 本公司 (本公司（筹） while being set up); a 验资 letter
+    has no 被审计单位, so `client_name` is not printed."""
+    del client_name
+    letter = c.title_block(flow, src, TITLE, None)
+    c.addressee(flow, src, "（以下简称“贵行”）")
     firm = c.firm_name(src)
+    raw_kind = src.letter.get("verification_type")
     kind = src.choice(src.letter, "verification_type", "", VERIFICATION)
+    us = "本公司（筹）" if raw_kind == "establishment" else "本公司"
     flow.paragraph(
-        f"本公司聘请的{firm}正在对本公司的{kind}进行审验。按照国家有关法规的规定和有关要求，需要"
-        "询证本公司出资者（股东）向贵行缴存的出资额。下列数据及事项如与贵行记录相符，请在本函"
-        "“结论”部分“数据及事项证明无误”处签章证明；如有不符，请在“数据及事项不符”处列明不符"
-        "事项。", first_indent=c.INDENT)
-    c.reply_address(flow, src, f"回函请直接寄至{firm}，地址及联系方式如下：")
-    c.fee_account(flow, src)
-    flow.paragraph(f"截至{chinese_date(letter.as_of)}（函证基准日）止，本公司出资者（股东）缴入的"
+        f"{us}聘请的{firm}正在对{us}的{kind}进行审验。按照国家有关法规的规定和有关要求，需要"
+        f"询证{us}出资者（股东）向贵行缴存的出资额。下列信息出自{us}的记录：（1）如与贵行记录相符，"
+        "请在本函“结论”部分签字或签章[或签发电子签名]；（2）如有不符，请在本函“结论”部分列明"
+        "不符项目及具体内容，并签字或签章[或签发电子签名]。", first_indent=c.INDENT)
+    c.reply_address(flow, src, f"{us}谨授权贵行将回函直接寄至{firm}，地址及联系方式如下：")
+    c.fee_account(flow, src, us)
+    flow.paragraph(f"截至{chinese_date(letter.as_of)}（即“函证基准日”）止，{us}出资者（股东）缴入的"
                    "出资额列示如下：", first_indent=c.INDENT)
     flow.space(4)
     contributions_table(flow, src, src.letter)
@@ -112,12 +118,13 @@ def build(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
     signatory = node(src.letter.get("signatory"))
     name = src.text(signatory, "name", "/signatory")
     capacity = src.choice(signatory, "capacity", "/signatory", CAPACITY, default="")
-    lines = [f"被审验单位：{company}"]
+    pending = raw_kind == "establishment" and not company.endswith("（筹）")
+    lines = [f"{company}（筹）" if pending else company]
     if uscc:
         lines.append(f"统一社会信用代码：{uscc}")
-    lines.append(f"法定代表人或委托代理人：{name}{f'（{capacity}）' if capacity else ''}")
-    if client_name and client_name != company:
-        lines.insert(0, f"被审计单位：{client_name}")
-    flow.together(lambda f: c.seal_area(f, letter, "client", lines, "（被审验单位签章）"))
+    lines.append(f"法定代表人或委托代理人：{name}{f'（{capacity}）' if capacity else ''}"
+                 "（签名并盖章或签发电子签名）")
+    lines.append("年　　月　　日")
+    flow.together(lambda f: c.seal_area(f, letter, "client", lines, "（公司盖章）"))
     flow.together(lambda f: _reply(f, letter))
     return letter

@@ -32,13 +32,6 @@ def heading(flow: Flow, text: str, *, keep: float = 0.0) -> None:
     flow.paragraph(text, bold=True)
 
 
-def not_applicable(flow: Flow, title: str) -> None:
-    """An unused item: its heading and 不适用, never a blank (banks return blank letters)."""
-    heading(flow, title, keep=line_height(BODY))
-    flow.paragraph("不适用", indent=INDENT)
-    flow.space(2)
-
-
 def title_block(flow: Flow, src: Source, title: str, subtitle: str | None) -> Letter:
     letter = src.letter
     number = src.text(letter, "letter_number", "")
@@ -50,11 +43,12 @@ def title_block(flow: Flow, src: Source, title: str, subtitle: str | None) -> Le
     return Letter(title=title, number=number, as_of=as_of)
 
 
-def addressee(flow: Flow, src: Source) -> None:
+def addressee(flow: Flow, src: Source, suffix: str = "") -> None:
+    """One addressee: the registered institution whose seal answers (函证收件人, whose 总分支
+    机构 scope the reply covers); the routing branch is not printed beside it, which would leave
+    that scope unclear."""
     responder = node(src.letter.get("responder"))
-    name = src.text(responder, "name", "/responder")
-    branch = src.text(responder, "branch", "/responder", default="")
-    flow.paragraph(f"{name}{f'（{branch}）' if branch else ''}：")
+    flow.paragraph(f"{src.text(responder, 'name', '/responder')}{suffix}：")
 
 
 def firm_name(src: Source) -> str:
@@ -82,9 +76,10 @@ def fee_account(flow: Flow, src: Source, payer: str = "本公司") -> None:
         name = src.text(fee, "account_name", "/fee_account")
         number = src.text(fee, "account_number", "/fee_account")
         flow.paragraph(f"{payer}谨授权贵行可从{payer}{name}账户（账号：{number}）支取办理本询证函"
-                       "回函服务的费用。", first_indent=INDENT)
+                       "回函服务的费用（如适用）。", first_indent=INDENT)
     else:
-        flow.paragraph("回函服务费用扣款授权：不适用。", first_indent=INDENT)
+        flow.paragraph(f"{payer}谨授权贵行可从{payer}［　　］账户支取办理本询证函回函服务的"
+                       "费用（如适用）。（本函不涉及回函服务费用。）", first_indent=INDENT)
 
 
 def period_text(src: Source) -> str:
@@ -107,6 +102,7 @@ def seal_area(flow: Flow, letter: Letter, role: str, lines: Sequence[str], label
     for text in lines:
         flow.paragraph(text, align="R")
     letter.boxes[role] = flow.reserve(SEAL_W, SEAL_H, label=label)
+    flow.space(3)  # a date line below stays clear of the box
 
 
 def signature_lines(flow: Flow, pairs: Sequence[Sequence[str]]) -> None:

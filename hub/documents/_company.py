@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.documents import _common as c
-from hub.documents._fields import Source, rows
+from hub.documents._fields import Source, chinese_date, rows
 from hub.documents._layout import BODY, Column, Flow, line_height
 
 TITLE = "企业询证函"
@@ -16,16 +16,26 @@ COLUMNS = (
     Column("欠贵公司", 1.2, lines=1, align="R"),
     Column("备注", 2.0),
 )
-NOT_A_DEMAND = ("本函仅为复核账目之用，并非催款结算。若款项在上述日期之后已经付清，"
-                "仍请及时函复为盼。")
+NOT_A_DEMAND = "本函仅为复核账目之用，并非催款结算。若款项在上述日期之后已经付清，"
+CLOSING = {"positive": "仍请及时函复为盼。",
+           # 消极式: a reply is needed only if the data differs (medium-low confidence in the
+           # CICPA text: 核对 rather than 函复, which would contradict “相符则无需回复”).
+           "negative": "仍请及时核对为盼。"}
 
 
-def _intro(flow: Flow, src: Source, firm: str, negative: bool) -> None:
-    lead = (f"本公司聘请的{firm}正在对本公司的财务报表进行审计，按照中国注册会计师审计准则的要求，"
-            "应当询证本公司与贵公司的往来账项等事项。")
+def _year(as_of: str) -> str:
+    """The audited year (“2025年度”) from the 截止日期; another date as “截至…”."""
+    if len(as_of) == 10 and as_of[4:] == "-12-31":
+        return f"{as_of[:4]}年度"
+    return f"截至{chinese_date(as_of)}止期间"
+
+
+def _intro(flow: Flow, src: Source, firm: str, negative: bool, as_of: str) -> None:
+    lead = (f"本公司聘请的{firm}正在对本公司{_year(as_of)}财务报表进行审计，按照中国注册会计师审计"
+            "准则的要求，应当询证本公司与贵公司的往来账项等事项。")
     if negative:
-        ask = ("下列信息出自本公司账簿记录，如与贵公司记录相符，则无需回复；如有不符，请直接通知"
-               f"{firm}，并在本函下端“信息不符”处列明不符项目及具体内容。")
+        ask = ("下列数据出自本公司账簿记录，如与贵公司记录相符，则无需回复；如有不符，请直接通知"
+               "会计师事务所，并请在空白处列明贵公司认为是正确的信息。")
     else:
         ask = ("下列信息出自本公司账簿记录，如与贵公司记录相符，请在本函下端“信息证明无误”处签章"
                "证明；如有不符，请在“信息不符”处列明不符项目。如存在与本公司有关的未列入本函的其他"
@@ -42,44 +52,58 @@ def _balances(flow: Flow, src: Source, as_of: str) -> None:
              for i, row in rows(src.letter)]
     layout = flow.layout_table(COLUMNS, cells)
     c.heading(flow, "1. 本公司与贵公司的往来账项列示如下：", keep=layout.lead_height)
+    flow.paragraph("单位：元", align="R")
     flow.table(layout)
     flow.space(6)
 
 
-def _reply(flow: Flow, letter: c.Letter, negative: bool) -> None:
-    flow.space(10)
-    flow.keep(6 * line_height(BODY))
-    flow.paragraph("以下由被询证单位填列", bold=True, align="C")
-    flow.paragraph("结论：", bold=True)
-    if negative:
-        flow.paragraph("信息不符（上述信息与本公司记录不符时回函），请列明不符项目及具体内容：",
-                       first_indent=c.INDENT)
-    else:
-        flow.paragraph("1. 信息证明无误。", first_indent=c.INDENT)
-        flow.paragraph("2. 信息不符，请列明不符项目及具体内容：", first_indent=c.INDENT)
-    c.blank_rows(flow, (Column("不符项目"), Column("本公司记录", 1.6), Column("说明", 1.6)), 3)
+def _box(flow: Flow, letter: c.Letter, text: str, role: str, *, grid: bool) -> None:
+    """One conclusion with its own seal, date and 经办人: the recipient seals the one it means."""
+    flow.paragraph(text, first_indent=c.INDENT)
+    if grid:
+        c.blank_rows(flow, (Column("不符项目"), Column("贵公司记录", 1.6), Column("说明", 1.6)), 3)
+    c.seal_area(flow, letter, role, [], "（被询证单位盖章）")
+    flow.paragraph("年　　月　　日", align="R")
+    flow.paragraph("经办人：　　　　　　", align="R")
     flow.space(6)
-    c.signature_lines(flow, (("经办人：", "职务：", "电话："),))
-    c.seal_area(flow, letter, "responder", ["年　　月　　日"], "（被询证单位盖章）")
+
+
+def _reply(flow: Flow, letter: c.Letter, firm: str, negative: bool) -> None:
+    flow.space(10)
+    if negative:
+        flow.paragraph(f"{firm}：")
+        _box(flow, letter, "上面的信息不正确，差异如下：", "responder", grid=True)
+        return
+    flow.paragraph("结论：", bold=True)
+    flow.together(lambda f: _box(f, letter, "1. 信息证明无误。", "responder", grid=False))
+    flow.together(lambda f: _box(f, letter, "2. 信息不符，请列明不符项目及具体内容。",
+                                 "responder_differences", grid=True))
 
 
 def build(flow: Flow, src: Source, client_name: str | None, kind: str) -> c.Letter:
-    mode = src.choice(src.letter, "mode", "", MODES)
-    negative = src.letter.get("mode") == "negative"
-    letter = c.title_block(flow, src, TITLE, f"（{KINDS[kind]}·{mode}）")
+    """KINDS and MODES name the letter in lists and workpapers; the form itself is titled only
+    企业询证函 (a printed 消极式 would tell the recipient that silence suffices)."""
+    del kind
+    mode = "negative" if src.letter.get("mode") == "negative" else "positive"
+    src.choice(src.letter, "mode", "", MODES)
+    letter = c.title_block(flow, src, TITLE, None)
     c.addressee(flow, src)
     firm = c.firm_name(src)
-    _intro(flow, src, firm, negative)
+    _intro(flow, src, firm, mode == "negative", letter.as_of)
     _balances(flow, src, letter.as_of)
     other = src.text(src.letter, "other_matters", "", default="")
     c.heading(flow, "2. 其他事项：", keep=line_height(BODY))
     flow.paragraph(other or "无", indent=c.INDENT)
     flow.space(4)
-    flow.paragraph(NOT_A_DEMAND, first_indent=c.INDENT)
+    flow.paragraph(NOT_A_DEMAND + CLOSING[mode], first_indent=c.INDENT)
     flow.space(6)
-    lines = [f"被审计单位：{client_name}"] if client_name else []
-    flow.together(lambda f: c.seal_area(f, letter, "client", lines, "（被审计单位盖章或电子签名）"))
-    flow.together(lambda f: _reply(f, letter, negative))
+    lines = [client_name] if client_name else []
+    def client_seal(f: Flow) -> None:
+        c.seal_area(f, letter, "client", lines, "（被审计单位盖章）")
+        f.paragraph("年　　月　　日", align="R")
+
+    flow.together(client_seal)
+    flow.together(lambda f: _reply(f, letter, firm, mode == "negative"))
     return letter
 
 

@@ -259,6 +259,12 @@ class Flow:
         self.y += h
         return box
 
+    def slash(self, page: int, top: float, width: float) -> None:
+        """A diagonal stroke over what was drawn since (`page`, `top`): 斜线划掉, the mark of an
+        item that is not being confirmed (drawn only when it stayed on one page)."""
+        if page == self.page and self.y > top:
+            self._emit(Line(self.left, top, self.left + width, self.y))
+
     # ------------------------------------------------------------------ tables
 
     def kept_table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]],

@@ -21,8 +21,10 @@ SUBTITLES = {
     "bank_capital": "（验资业务）",
 }
 REPLY_TYPES: tuple[str, ...] = tuple(SUBTITLES)
-AGREED = "经本行核对，贵单位询证函所列信息与本行记录相符。"
-DIFFERENT = "经本行核对，存在以下不符事项："
+AGREED = "1. 经本行核对，所函证项目与本行记载信息相符。特此函复。"
+DIFFERENT = "2. 经本行核对，存在以下不符之处。"
+FILLED = "本行已根据本行记录填列询证函所列事项，见下。"
+FILLED_NOTES = "本行已根据本行记录填列询证函所列事项，见下；就函证范围说明如下："
 FILLED_ONLY = "除上述所列信息外，截至函证基准日本行与该单位之间不存在其他需要列示的事项。"
 SEAL_LABEL = "银行签章（电子签章）"
 GAP = c.FULL_SPACE * 2
@@ -43,11 +45,21 @@ def _binding(flow: Flow, src: Source, letter: c.Letter, customer_name: str) -> N
     flow.space(6)
 
 
-def _conclusion(flow: Flow, src: Source, prefix: str) -> None:
+def _conclusion(flow: Flow, src: Source, prefix: str, letter_type: str) -> None:
+    """The one conclusion the bank chose (its seal below covers only that one). 格式二 lists
+    nothing for the bank to check: its conclusion says the bank filled the items, and any
+    difference from the books is the auditor's to evaluate."""
     reply = src.letter
     conclusion = reply.get("conclusion")
     at = f"{prefix}/conclusion"
-    if conclusion == "agreed":
+    if letter_type == "bank_format2" and conclusion in ("agreed", "differences"):
+        c.heading(flow, "结论：", keep=line_height(BODY))
+        if conclusion == "differences" and reply.get("differences"):
+            flow.paragraph(FILLED_NOTES, first_indent=c.INDENT)
+            differences_table(flow, src)
+        else:
+            flow.paragraph(FILLED, first_indent=c.INDENT)
+    elif conclusion == "agreed":
         if reply.get("differences"):
             raise RenderError(f"{prefix}/differences: a reply that agrees lists no differences",
                               field=f"{prefix}/differences")
@@ -120,7 +132,7 @@ def layout_reply(reply: Mapping[str, Any], *, customer_name: str, pointer_prefix
     flow = Flow(Measure(shared.widths))
     letter = c.title_block(flow, src, TITLE, SUBTITLES[letter_type])
     _binding(flow, src, letter, customer_name)
-    _conclusion(flow, src, pointer_prefix)
+    _conclusion(flow, src, pointer_prefix, letter_type)
     _filled(flow, src, letter_type, letter)
     _other_matters(flow, src)
     flow.together(lambda f: _sign_off(f, src, letter))

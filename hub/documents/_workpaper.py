@@ -34,6 +34,8 @@ CONCLUSIONS = {"agreed": "相符", "differences": "存在不符事项",
                # A negative company letter unanswered by its deadline: not a reply that agrees.
                "no_difference_reported": "未回函视为无异议（消极式，未收到回函）"}
 AGREED = "核对相符，无差异。"
+FILLED = "银行已按本行记录填列（与账面的差异见下，由审计人员评价）"
+"""格式二 lists nothing for the bank to check: its reply is never “相符”."""
 WARNING_COLUMNS = (Column("警示 Warnings（请复核）"),)
 CLOSING = ("本底稿由电子函证中心根据函证记录生成，并以电子函证中心的证书加盖电子印章；印章验证有效"
            "即表明本底稿生成后未被修改。This workpaper is sealed with the hub's certificate.")
@@ -41,12 +43,12 @@ SEAL_LABEL = "电子函证中心电子印章（Hub seal）"
 
 
 def type_title(src: Source, confirmation: Mapping[str, Any] | None) -> str:
-    """The letter type as the letter renderer titles it."""
+    """The letter type: the form's title (company letters add what they confirm and how)."""
     letter_type = str(confirmation.get("letter_type") if confirmation is not None else None)
-    if letter_type in _bank.SUBTITLES:
-        return f"{_bank.TITLE} {_bank.SUBTITLES[letter_type]}"
+    if letter_type in _bank.TITLES:
+        return _bank.TITLES[letter_type]
     if letter_type == "bank_capital":
-        return f"{_capital.TITLE}{_capital.SUBTITLE}"
+        return _capital.TITLE
     if letter_type in _company.KINDS:
         mode = src.choice(confirmation, "mode", "/confirmation", _company.MODES)
         return f"{_company.TITLE}（{_company.KINDS[letter_type]}·{mode}）"
@@ -88,9 +90,13 @@ def _facts(flow: Flow, src: Source, letter: c.Letter) -> None:
     c.heading(flow, "一、函证信息 Confirmation", keep=line_height(BODY))
     bank_code = src.text(responder, "bank_code", "/responder", default="")
     conclusion = src.choice(reply, "conclusion", "/reply", CONCLUSIONS)
+    letter_type = confirmation.get("letter_type") if confirmation is not None else None
+    if letter_type == "bank_format2":
+        conclusion = FILLED
+    audited = "被审验单位" if letter_type == "bank_capital" else "被审计单位"  # 验资: no audit
     lines = [
         f"审计项目：{e('name')}{GAP}项目编号：{e('reference')}",
-        f"被审计单位：{e('client_name')}{GAP}统一社会信用代码：{e('client_uscc')}",
+        f"{audited}：{e('client_name')}{GAP}统一社会信用代码：{e('client_uscc')}",
         f"审计期间：{_period(src, engagement)}",
         f"会计师事务所：{src.text(node(wp.get('firm')), 'name', '/firm')}",
         f"函证编号：{letter.number}{GAP}函证记录标识：{k('id')}",

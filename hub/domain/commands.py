@@ -202,6 +202,16 @@ class RecordDelivery(Command):
 
 
 @dataclass(frozen=True)
+class RecordDeliveryPending(Command):
+    """The channel did not take the letter yet; its adapter retries (the firm is told)."""
+
+    confirmation_id: str
+    reason: str
+    actor: str
+    retry_hours: float
+
+
+@dataclass(frozen=True)
 class RecordDeliveryFailure(Command):
     """The channel's adapter gave up delivering (the message is parked with the reason)."""
 

@@ -88,6 +88,13 @@ class PermanentError(HubError):
     code = "permanent"
 
 
+class StaleWrite(Conflict, TransientError):
+    """Another writer committed the row after it was read: nothing was saved. A request gets
+    409 (read again and retry); a message is retried, never parked (it is not a failure)."""
+
+    code = "conflict"
+
+
 class DuplicateIdempotencyKey(Conflict):
     """Another request already used this Idempotency-Key (the caller compares the bodies)."""
 

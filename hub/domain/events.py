@@ -166,6 +166,16 @@ class LetterDispatched(ConfirmationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeliveryPending(ConfirmationEvent):
+    """The channel did not take the letter yet; delivery is retried for `retry_hours`."""
+
+    name: ClassVar[str] = "letter.delivery_pending"
+    published: ClassVar[bool] = False
+    reason: str
+    retry_hours: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeliveryFailed(ConfirmationEvent):
     """Delivery to the responder failed for good (parked for an operator to replay)."""
 

@@ -6,6 +6,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "confirmation.submitted": ("提交函证", "submitted"),
     "confirmation.status_changed": ("状态变更", "status changed"),
     "letter.dispatched": ("发出询证函", "letter sent"),
+    "letter.delivery_pending": ("投递待重试", "delivery pending, retrying"),
     "letter.delivery_failed": ("投递失败", "delivery failed"),
     "letter.second_request": ("发出催函", "second request"),
     "confirmation.procedure_noted": ("记录替代程序", "alternative procedure noted"),

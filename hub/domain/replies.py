@@ -225,7 +225,7 @@ def compare_book_values(book_values: Mapping[str, Any], items: Mapping[str, Any]
                     confirmed_value=b,
                     difference=(y - x) if x is not None and y is not None
                     and not isinstance(a, bool) else None,
-                    explanation=f"账面第 {index + 1} 行（{_shown(key)}）{name} 不符：账面为 "
+                    explanation=f"账面第 {index + 1} 行（{_shown(key)}）与银行填列不符：账面为 "
                                 f"{a}，银行回函为 {b}"))
         for j in unmatched:
             shown = _shown(_identity(table, bank_rows[j]))

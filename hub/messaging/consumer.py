@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
@@ -68,6 +70,41 @@ def backoff_seconds(
     return rand() * ceiling
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long a consumer keeps retrying a transient failure before it parks the message."""
+
+    base_seconds: float
+    """First retry delay; doubles each attempt, with full jitter."""
+    max_seconds: float
+    """Cap of one retry delay."""
+    max_attempts: int
+    """Deliveries before giving up (with a budget: at least this many)."""
+    budget_seconds: float = 0.0
+    """Time since the message's event during which retries go on (0: attempts alone decide).
+    A channel's policy measures it in hours, so a responder down for minutes loses nothing."""
+
+    @classmethod
+    def of(cls, settings: Settings) -> RetryPolicy:
+        """The general policy (retry_max_attempts, retry_base_seconds, retry_max_seconds)."""
+        return cls(settings.retry_base_seconds, settings.retry_max_seconds,
+                   settings.retry_max_attempts)
+
+    def gives_up(self, attempt: int, age_seconds: float) -> bool:
+        """Whether failed attempt `attempt` of a message `age_seconds` old is the last."""
+        if attempt < self.max_attempts:
+            return False
+        return self.budget_seconds <= 0 or age_seconds >= self.budget_seconds
+
+
+def age_seconds(occurred_at: str, now: float) -> float:
+    """Seconds since an envelope's `occurred_at` (0 if it cannot be read)."""
+    try:
+        return max(0.0, now - datetime.fromisoformat(occurred_at).timestamp())
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def reason_of(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -110,6 +147,9 @@ class Consumer:
         requeue_pause_seconds: float = 1.0,
         stop_grace_seconds: float = 30.0,
         on_parked: Callable[[dict[str, Any], str], Awaitable[None]] | None = None,
+        retry: RetryPolicy | None = None,
+        on_retry: Callable[[Envelope, str, int], Awaitable[None]] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.name = name
         self.queue = queue
@@ -123,6 +163,10 @@ class Consumer:
         self._stop_grace = stop_grace_seconds
         self._on_parked = on_parked
         """Told (envelope, reason) after a message is parked, e.g. to note it on a letter."""
+        self._retry = retry or RetryPolicy.of(settings)
+        self._on_retry = on_retry
+        """Told (envelope, reason, failed attempt) after a retry is scheduled."""
+        self._clock = clock
         self._subscription: Subscription | None = None
         self._tasks: set[asyncio.Task[Settlement]] = set()
         self.stats = ConsumerStats()
@@ -199,15 +243,15 @@ class Consumer:
         return True
 
     async def _failed(self, delivery: Delivery, envelope: Envelope, exc: Exception) -> Settlement:
-        s = self._settings
+        policy = self._retry
         if verdict(exc) == "park":
             log.error("message_failed", type=envelope.type, error=reason_of(exc),
                       exc_info=not isinstance(exc, HubError))
             return await self._park(delivery, envelope.to_dict(), reason_of(exc))
-        if delivery.attempt >= s.retry_max_attempts:
+        if policy.gives_up(delivery.attempt, age_seconds(envelope.occurred_at, self._clock())):
             reason = f"{reason_of(exc)} (gave up after {delivery.attempt} attempts)"
             return await self._park(delivery, envelope.to_dict(), reason)
-        delay = backoff_seconds(delivery.attempt, s.retry_base_seconds, s.retry_max_seconds,
+        delay = backoff_seconds(delivery.attempt, policy.base_seconds, policy.max_seconds,
                                 self._rand)
         try:
             await self._broker.retry_later(
@@ -221,6 +265,11 @@ class Consumer:
         self.stats.retried += 1
         log.warning("message_retry_scheduled", type=envelope.type, error=reason_of(exc),
                     delay_seconds=round(delay, 3), next_attempt=delivery.attempt + 1)
+        if self._on_retry is not None:
+            try:
+                await self._on_retry(envelope, reason_of(exc), delivery.attempt)
+            except Exception as e:  # the retry is scheduled; this is only a note
+                log.error("message_retry_note_failed", error=reason_of(e))
         return Settlement.ACK
 
     async def _park(self, delivery: Delivery, envelope: dict[str, Any], reason: str) -> Settlement:

@@ -34,6 +34,13 @@ MAX_REPLY_BYTES = 20 * 1024 * 1024
 class Uploaded:
     reply: Reply
     created: bool
+    refused: str | None = None
+    """Why the reply does not count (the letter was answered already): it is kept as
+    evidence, rejected, and the caller is told so (409)."""
+
+
+ANSWERED = frozenset({Status.REPLIED, Status.VERIFIED, Status.WORKPAPER_DELIVERED})
+"""A letter in one of these has the one reply that counts."""
 
 
 async def dispatch_letter(cmd: commands.DispatchLetter, uow: UnitOfWork,
@@ -90,6 +97,18 @@ async def record_delivery(cmd: commands.RecordDelivery, uow: UnitOfWork,
     return c
 
 
+async def record_delivery_pending(cmd: commands.RecordDeliveryPending, uow: UnitOfWork,
+                                  deps: Deps) -> None:
+    """The channel did not take the letter yet: say so in its history, once, while the
+    adapter retries (a letter delivered meanwhile needs no note)."""
+    c = await confirmation_of(uow, cmd.confirmation_id)
+    if c.status is not Status.DISPATCHED:
+        return
+    uow.record(events.DeliveryPending(at=deps.clock.now(), actor=cmd.actor,
+                                      confirmation_id=c.id, firm_org_id=c.firm_org_id,
+                                      reason=cmd.reason, retry_hours=cmd.retry_hours))
+
+
 async def record_delivery_failure(cmd: commands.RecordDeliveryFailure, uow: UnitOfWork,
                                   deps: Deps) -> None:
     """Delivery gave up: say so in the letter's history (the message waits, parked)."""
@@ -134,12 +153,15 @@ async def upload_reply(cmd: commands.UploadReply, uow: UnitOfWork, deps: Deps) -
         return Uploaded(existing, created=False)
     if c.status is Status.DISPATCHED:
         _deliver(c, deps, cmd.caller.actor)
-    if c.status is not Status.DELIVERED:
+    counting = await _counting_reply(uow, c)
+    if c.status is not Status.DELIVERED and counting is None:
         raise Conflict(f"a letter that is {c.status.value} takes no reply")
     if deps.blobs is None:
         raise RuntimeError("the hub was built without a blob store")
     await deps.blobs.put(cmd.pdf)
     now = deps.clock.now()
+    if counting is not None:
+        return await _refused(c, counting, cmd, sha256, uow, deps)
     reply = Reply(id=str(uuid.uuid4()), confirmation_id=c.id, sha256=sha256, received_at=now,
                   received_by=cmd.caller.actor, data=cmd.data)
     await uow.replies.add(reply)
@@ -147,6 +169,35 @@ async def upload_reply(cmd: commands.UploadReply, uow: UnitOfWork, deps: Deps) -
                                     firm_org_id=c.firm_org_id, reply_id=reply.id,
                                     sha256=sha256))
     return Uploaded(reply, created=True)
+
+
+async def _counting_reply(uow: UnitOfWork, c: Confirmation) -> Reply | None:
+    """The reply that counts for `c` (accepted, or received and not yet checked), if any;
+    a letter answered some other way (the portal) counts its accepted reply."""
+    if c.status is not Status.DELIVERED and c.status not in ANSWERED:
+        return None
+    for reply in await uow.replies.of(c.id):
+        if reply.status in (ReplyStatus.RECEIVED, ReplyStatus.ACCEPTED):
+            return reply
+    return None
+
+
+async def _refused(c: Confirmation, counting: Reply, cmd: commands.UploadReply, sha256: str,
+                   uow: UnitOfWork, deps: Deps) -> Uploaded:
+    """Another reply for an answered letter: kept as evidence, rejected, and refused."""
+    now = deps.clock.now()
+    reason = (f"函证已回复 / letter {c.letter_number} was answered already by reply "
+              f"{counting.id}: this other reply is kept as evidence and does not count")
+    reply = Reply(id=str(uuid.uuid4()), confirmation_id=c.id, sha256=sha256, received_at=now,
+                  received_by=cmd.caller.actor, data=cmd.data, status=ReplyStatus.REJECTED,
+                  reason=reason, checked_at=now)
+    await uow.replies.add(reply)
+    await uow.replies.checked(reply)
+    uow.record(events.ReplyRejected(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
+                                    firm_org_id=c.firm_org_id, reply_id=reply.id,
+                                    reason=reason))
+    log.warning("reply_refused", confirmation_id=c.id, reply_id=reply.id, counting=counting.id)
+    return Uploaded(reply, created=False, refused=reason)
 
 
 async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> Reply | None:
@@ -158,6 +209,16 @@ async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> 
     if reply.status is not ReplyStatus.RECEIVED:
         return None  # checked already (a redelivered message)
     c = await confirmation_of(uow, reply.confirmation_id, for_update=True)
+    if c.status is not Status.DELIVERED:  # answered by another reply meanwhile: not counted
+        reason = (f"函证已回复 / letter {c.letter_number} is {c.status.value}: this reply is "
+                  "kept as evidence and does not count")
+        now = deps.clock.now()
+        await uow.replies.checked(replace(reply, status=ReplyStatus.REJECTED, reason=reason,
+                                          checked_at=now))
+        uow.record(events.ReplyRejected(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
+                                        firm_org_id=c.firm_org_id, reply_id=reply.id,
+                                        reason=reason))
+        return replace(reply, status=ReplyStatus.REJECTED, reason=reason)
     if deps.blobs is None or deps.reply_checker is None:
         raise RuntimeError("the hub was built without a blob store or reply checker")
     check = await deps.reply_checker.check(await deps.blobs.get(reply.sha256))
@@ -248,6 +309,7 @@ HANDLERS: dict[type[commands.Command], Handler] = {
     commands.UploadReply: upload_reply,
     commands.CheckReply: check_reply,
     commands.RecordDelivery: record_delivery,
+    commands.RecordDeliveryPending: record_delivery_pending,
     commands.RecordDeliveryFailure: record_delivery_failure,
     commands.SendSecondRequests: send_second_requests,
 }

@@ -204,8 +204,7 @@ def _lines(c: Confirmation, typed: list[dict[str, Any]] | None,
         for name in ("owed_by_you", "owed_to_you"):
             e = diffs.get((index, name))
             line[name] = {"book": row.get(name), "confirmed": given.get(name),
-                          "difference": str(e.difference) if e and e.difference is not None
-                          else None}
+                          "difference": e.difference_text() if e else None}
         out.append(line)
     return out
 

@@ -64,7 +64,7 @@ async def make_workpaper(cmd: commands.MakeWorkpaper, uow: UnitOfWork, deps: Dep
                   "conclusion": (reply.data or {}).get("conclusion")},
         "exceptions": [{"item": e.item, "row": e.row, "field": e.field, "kind": e.kind,
                         "book_value": e.book_value, "confirmed_value": e.confirmed_value,
-                        "difference": str(e.difference) if e.difference is not None else None,
+                        "difference": e.difference_text(),
                         "explanation": e.explanation} for e in exceptions],
         "history": [{"seq": h.seq, "at": _d(h.at), "event_type": h.event_type,
                      "from_status": h.data.get("from_status"),

@@ -72,7 +72,7 @@ def test_seeded_changes_are_exactly_the_differences() -> None:
         ("deposits", 4, None, "not_at_bank", None, None),
         ("deposits", None, None, "not_in_letter", None, None),
         ("loans", 0, "interest_rate", "value", "3.10", "3.15"),
-        ("collection_bills", None, None, "item_not_applicable", None, None),
+        ("collection_bills", None, None, "not_in_letter", None, None),
     ]
     extra = out["differences"][2]["bank_row"]
     assert extra["account_number"] == "0200004509200288610" and "opened_on" not in extra
@@ -81,7 +81,7 @@ def test_seeded_changes_are_exactly_the_differences() -> None:
     texts = [d["explanation"] for d in out["differences"]]
     assert "账户余额不符" in texts[0] and "0200004509200178866" in texts[0]
     assert "本行无此记录" in texts[1] and "询证函未列示" in texts[2]
-    assert "利率不符" in texts[3] and "标为不适用" in texts[4]
+    assert "利率不符" in texts[3] and "询证函确认为无" in texts[4]  # a contradicted nil item
 
 
 def test_the_schema_example_reply_is_what_the_bank_answers_to_the_seeded_letter() -> None:
@@ -161,7 +161,7 @@ def test_an_optional_field_the_bank_has_and_the_letter_omits() -> None:
         ("deposits", 1, "end_date", "value", None, "2026-06-18")]
 
 
-def test_records_of_items_marked_not_applicable_are_differences() -> None:
+def test_records_of_items_not_confirmed_are_differences() -> None:
     raw = raw_ledger()
     records(raw)["guarantees_by_bank_for_company"] = [{
         "guaranteed_party": "北京堃喆昇科技有限公司", "guarantee_type": "履约保函",
@@ -170,6 +170,7 @@ def test_records_of_items_marked_not_applicable_are_differences() -> None:
     records(raw)["other"] = "贵公司在本行有一笔诉讼保全冻结，金额 300000.00 元。"
     body = letter("bank_format1")
     body["items"]["closed_accounts"] = {"applicable": False}
+    body["items"]["guarantees"]["by_bank_for_company"] = {"applicable": False}
     out = reply("bank_format1", body, ledger(raw))
     assert brief(out) == [
         ("closed_accounts", None, None, "item_not_applicable", None, None),
@@ -184,6 +185,23 @@ def test_a_whole_item_not_applicable_covers_both_guarantee_tables() -> None:
     body["items"]["guarantees"] = {"applicable": False}
     assert brief(reply("bank_format1", body)) == [
         ("guarantees/for_others_to_bank", None, None, "item_not_applicable", None, None)]
+
+
+def test_a_nil_item_the_bank_confirms_is_no_difference_and_one_it_contradicts_is() -> None:
+    raw = raw_ledger()
+    body = letter("bank_format1")
+    body["items"]["guarantees"]["by_bank_for_company"] = {"applicable": True, "rows": []}
+    assert reply("bank_format1", body, ledger(raw))["conclusion"] == "agreed"
+    records(raw)["guarantees_by_bank_for_company"] = [{
+        "guaranteed_party": "北京堃喆昇科技有限公司", "guarantee_type": "履约保函",
+        "currency": "CNY", "guarantee_amount": "1500000.00", "expiry_date": "2026-09-30",
+        "contract_number": "京华保函2025第0077号"}]
+    out = reply("bank_format1", body, ledger(raw))
+    assert out["conclusion"] == "differences"
+    assert brief(out) == [("guarantees/by_bank_for_company", None, None, "not_in_letter", None,
+                           None)]
+    assert "确认为无" in out["differences"][0]["explanation"]
+    assert out["differences"][0]["bank_row"]["contract_number"] == "京华保函2025第0077号"
 
 
 def test_item_14_text_is_compared() -> None:

@@ -93,16 +93,18 @@ def test_format2_book_values_are_never_read_by_the_bank() -> None:
         (("cash_pool",), "/cash_pool/rows"),
     ],
 )
-def test_a_format1_item_marked_applicable_without_rows(where: tuple[str, ...],
+def test_a_format1_item_confirmed_without_rows_or_nil(where: tuple[str, ...],
                                                        field: str) -> None:
     body = letter("bank_format1")
     node = body
     for key in where:
         node = node[key]
     node["rows"] = []
+    assert reasons("bank_format1", body) == [], "empty rows confirm the item as nil (无)"
+    del node["rows"]
     found = reasons("bank_format1", body)
     assert codes(found) == [("item_without_rows", field)]
-    assert "标为适用但未列明细" in found[0].text
+    assert "既未列明细也未确认为无" in found[0].text
 
 
 def test_item_14_marked_applicable_without_text() -> None:
@@ -117,7 +119,7 @@ def test_an_item_left_blank(letter_type: str) -> None:
     del body["items"]["collection_bills"]
     found = reasons(letter_type, body)
     assert codes(found) == [("item_blank", "/items/collection_bills")]
-    assert "9. 本公司为持票人" in found[0].text and "不适用" in found[0].text
+    assert "9. 本公司为持票人" in found[0].text and "不询证" in found[0].text
 
 
 def test_format2_items_need_no_rows() -> None:
@@ -165,7 +167,7 @@ def test_what_else_the_schema_refuses_is_returned_with_the_field() -> None:
 def test_several_reasons_are_all_given() -> None:
     body = letter("bank_format1")
     del body["letter_number"]
-    body["items"]["loans"]["rows"] = []
+    del body["items"]["loans"]["rows"]
     body["reply_to"]["contact"] = "李晓雯 & 王芳"
     found = reasons("bank_format1", body, customer=make_uscc("91110108MA01WQ8N5"))
     assert {r.code for r in found} == {"customer_unknown", "letter_number_missing",

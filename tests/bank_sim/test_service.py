@@ -230,6 +230,32 @@ async def test_a_restarted_bank_does_not_answer_a_letter_twice(
         await forgetful.close()
 
 
+async def test_a_bank_killed_before_it_recorded_its_answer_sends_the_same_reply_again(
+    hub: tuple[FakeHub, str], settings: BankSimSettings
+) -> None:
+    """The reply is kept before it is sent: a bank that sent it and died before it noted the
+    letter as handled sends the very same bytes again, which the hub takes as one reply."""
+    fake, _ = hub
+    item = fake.add("bank_format2")
+    state = settings.data_dir / STATE_FILE
+    first = await start(settings)
+    try:
+        await wait_for(lambda: item["id"] in state.read_text() if state.exists() else False,
+                       within=60)
+    finally:
+        await first.close()
+    state.write_text(json.dumps({"letters": {}}))  # as if killed just before it recorded
+    fake.keep_waiting = True
+    fake.items[item["id"]]["status"] = "delivered"
+
+    again = await start(settings)
+    try:
+        await wait_for(lambda: item["id"] in state.read_text(), within=60)
+    finally:
+        await again.close()
+    assert len(fake.uploads[item["id"]]) == 1  # the same PDF both times: one reply
+
+
 # ------------------------------------------------------------------------------ push
 
 

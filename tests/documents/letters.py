@@ -41,6 +41,46 @@ GUARANTEE_HEADINGS = {
     "by_bank_for_company": "(2)贵行向本公司提供的担保（如保函业务、备用信用证业务等）",
 }
 CASH_POOL_HEADING = "附表资金归集（资金池或其他资金管理）账户具体信息"
+# The 2024 template's closing sentence under each table of 格式一 (whitespace ignored).
+CLOSINGS = {
+    "deposits":
+        "除上述列示的银行存款（包括余额为零的存款账户）外，本公司并无在贵行的其他存款"
+        "。",
+    "loans":
+        "除上述列示的银行借款外，本公司并无自贵行的其他借款。",
+    "closed_accounts":
+        "除上述列示的注销账户外，本公司在此期间并未在贵行注销其他账户。",
+    "entrusted_loans_as_principal":
+        "除上述列示的委托贷款外，本公司并无通过贵行办理的其他以本公司作为委托人的委托"
+        "贷款。",
+    "entrusted_loans_as_borrower":
+        "除上述列示的委托贷款外，本公司并无通过贵行办理的其他以本公司作为借款人的委托"
+        "贷款。",
+    "for_others_to_bank":
+        "除上述列示的担保外，本公司并无其他以贵行为担保受益人的担保。",
+    "by_bank_for_company":
+        "除上述列示的担保外，本公司并无贵行提供的其他担保。",
+    "acceptance_bills":
+        "除上述列示的银行承兑汇票外，本公司并无由贵行承兑而尚未支付的其他银行承兑汇票"
+        "。",
+    "discounted_bills":
+        "除上述列示的商业汇票外，本公司并无向贵行已贴现而尚未到期的其他商业汇票。",
+    "collection_bills":
+        "除上述列示的商业汇票外，本公司并无由贵行托收（或由本公司提示付款）的其他商业"
+        "汇票。",
+    "letters_of_credit":
+        "除上述列示的不可撤销信用证外，本公司并无由贵行开具的、未履行完毕的其他不可撤"
+        "销信用证。",
+    "fx_contracts":
+        "除上述列示的外汇买卖合约外，本公司并无与贵行之间未履行完毕的其他外汇买卖合约"
+        "。",
+    "custody_securities":
+        "除上述列示的证券或其他产权文件外，本公司并无存放于贵行托管的其他证券或其他产"
+        "权文件。",
+    "wealth_products":
+        "除上述列示的银行理财产品外，本公司并未购买其他由贵行发行的理财产品。",
+}
+NOT_CONFIRMED = "（本项不询证）"
 
 
 def example(letter_type: str) -> dict[str, Any]:
@@ -96,6 +136,23 @@ def nothing_applicable() -> dict[str, Any]:
     return valid("bank_format1", letter)
 
 
+def all_nil() -> dict[str, Any]:
+    """格式一 with deposits listed and every other item 1–13 and the annex confirmed as nil."""
+    letter = example("bank_format1")
+    for key in BANK_ITEMS:
+        if key == "guarantees":
+            letter["items"][key] = {"applicable": True,
+                                    **{p: {"applicable": True, "rows": []}
+                                       for p in GUARANTEE_HEADINGS}}
+        elif key == "closed_accounts":
+            letter["items"][key] = {"applicable": True, "from": "2025-01-01", "to": "2025-12-31",
+                                    "rows": []}
+        elif key not in ("deposits", "other"):
+            letter["items"][key] = {"applicable": True, "rows": []}
+    letter["cash_pool"] = {"applicable": True, "rows": []}
+    return valid("bank_format1", letter)
+
+
 def everything_applicable() -> dict[str, Any]:
     """格式一 with every item and both guarantee tables filled in."""
     letter = example("bank_format1")
@@ -142,3 +199,9 @@ def with_value(letter_type: str, pointer: str, value: Any) -> dict[str, Any]:
     else:
         parent[parts[-1]] = value
     return letter
+
+
+def chinese(iso: str) -> str:
+    """2025-01-01 → 2025年1月1日, as letters print dates in sentences."""
+    year, month, day = (int(p) for p in iso.split("-"))
+    return f"{year}年{month}月{day}日"

@@ -20,8 +20,8 @@ from tests.documents import letters
 from tests.documents.conftest import CLIENT, CREATED, page_count, seal_page_words, squash
 from tests.documents.test_fonts import content_streams
 
-AGREED = "经本行核对，贵单位询证函所列信息与本行记录相符。"
-DIFFERENT = "经本行核对，存在以下不符事项："
+AGREED = "1.经本行核对，所函证项目与本行记载信息相符。特此函复。"
+DIFFERENT = "2.经本行核对，存在以下不符之处。"
 DIFFERENCE_HEADER = "项目行次字段询证函所列本行记录说明"
 DIGEST = hashlib.sha256(b"the signed letter MC-2025-BJ-0417").hexdigest()
 BANK_LOAN = {"borrower_name": "北京堃喆昇科技有限公司",
@@ -54,7 +54,7 @@ DIFFERENCES: list[tuple[dict[str, Any], str]] = [
     ({"item": "cash_pool", "row": 0, "field": "balance", "kind": "value",
       "stated": "2000000.00", "confirmed": "-2000000.00", "explanation": "方向相反"},
      "附表资金归集（资金池或其他资金管理）账户具体信息1"
-     "截至函证基准日拨入或拨出资金余额（拨出为正数，拨入为负数）2000000.00-2000000.00方向相反"),
+     "截至函证基准日拨入或拨出资金余额（拨出填列正数，拨入填列负数）2000000.00-2000000.00方向相反"),
 ]
 
 
@@ -109,7 +109,10 @@ def test_a_reply_is_bound_to_its_letter_and_names_bank_customer_and_signers(answ
     assert "京华商业银行股份有限公司北京分行" in flat
     assert "统一社会信用代码：91110000MA00BK7Q0G" in flat and "行号：313100000013" in flat
     assert CLIENT in flat and "函证基准日：2025年12月31日" in flat
-    assert (AGREED if answer["conclusion"] == "agreed" else DIFFERENT) in flat
+    if answer["letter_type"] == "bank_format2":
+        assert "本行已根据本行记录填列询证函所列事项" in flat and AGREED not in flat
+    else:
+        assert (AGREED if answer["conclusion"] == "agreed" else DIFFERENT) in flat
     assert "其他重大事项：无" in flat
     flat = squash(pdf_text(pdf, None, "-raw"))  # drawing order: each signer on one line
     assert "经办人：赵敏职务：对公客户经理电话：010-88881234" in flat
@@ -136,10 +139,10 @@ def test_format2_shows_the_rows_the_bank_filled_and_marks_unused_items(pdf_text)
         heading = letters.BANK_HEADINGS[key]
         assert heading in flat, key
         if not items[key]["applicable"]:
-            assert heading + "不适用" in flat, f"{key} is unused but not marked 不适用"
+            assert heading + letters.NOT_CONFIRMED in flat, f"{key} is unused but not struck"
     for part, heading in letters.GUARANTEE_HEADINGS.items():
         if not items["guarantees"][part]["applicable"]:
-            assert heading + "不适用" in flat, part
+            assert heading + letters.NOT_CONFIRMED in flat, part
     assert letters.CASH_POOL_HEADING in flat
     filled = {"items": {k: v for k, v in items.items() if k != "cash_pool"},
               "cash_pool": items["cash_pool"]}
@@ -150,6 +153,9 @@ def test_format2_shows_the_rows_the_bank_filled_and_marks_unused_items(pdf_text)
     # The bank states what it holds; the company's own footers are not the bank's to make.
     assert "本公司并无在贵行的其他存款" not in flat
     assert "请贵行填列" not in flat
+    # 格式二 listed nothing to check: the bank says it filled the items, not that they agree.
+    assert "本行已根据本行记录填列询证函所列事项" in flat
+    assert "相符" not in flat and "不符之处" not in flat
 
 
 def test_capital_reply_shows_the_contributions_and_totals(pdf_text):

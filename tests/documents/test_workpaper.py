@@ -136,7 +136,7 @@ def test_the_header_states_engagement_letter_responder_dates_and_both_digests(pd
                  "统一社会信用代码：91110108MA01C7XK3X",
                  "审计期间：2025年1月1日至2025年12月31日",
                  "会计师事务所：明诚会计师事务所（特殊普通合伙）", "函证编号：MC-2025-BJ-0417",
-                 "函证类型：银行询证函格式一（由会计师事务所填列、银行核对）",
+                 "函证类型：银行询证函（格式一）",
                  "函证基准日：2025年12月31日", "函证状态：已核验",
                  "被询证单位：京华商业银行股份有限公司北京分行",
                  "统一社会信用代码：91110000MA00BK7Q0G", "行号：313100000013",
@@ -233,8 +233,8 @@ def test_statuses_events_and_channels_are_named_in_chinese(pdf_text):
 
 
 @pytest.mark.parametrize(("letter_type", "mode", "title"), [
-    ("bank_format2", "positive", "银行询证函格式二（由银行填列）"),
-    ("bank_capital", "positive", "银行询证函（验资业务）"),
+    ("bank_format2", "positive", "银行询证函（格式二）"),
+    ("bank_capital", "positive", "验资业务银行询证函"),
     ("company_receivable", "negative", "企业询证函（应收账款·消极式）"),
     ("company_payable", "positive", "企业询证函（应付账款·积极式）"),
 ])

@@ -154,6 +154,31 @@ async def test_a_pulled_letter_is_answered_and_verified_with_the_banks_differenc
     assert verified["status"] == "verified" and verified["exception_count"] == 1
 
 
+@pytest.mark.parametrize("when", ["before its check", "after its check"])
+async def test_another_reply_for_an_answered_letter_is_refused_and_kept_as_evidence(
+        hub: Hub, when: str) -> None:
+    """A bank answering twice (say, killed before it recorded its first answer): the first
+    reply counts, the second (other bytes) gets 409 and is kept, rejected; nothing is parked."""
+    firm, bank = await make_firm(hub), await Bank.register(hub)
+    item = await dispatched_letter(firm, bank)
+    cid = item["id"]
+    data = reply_for(item)
+    first = await upload(bank, cid, await bank.signed(data), data)
+    assert first.status == 202
+    if when == "after its check":
+        assert (await wait_status(firm, cid, "verified"))["status"] == "verified"
+    second = await upload(bank, cid, await bank.signed(data), data)  # signed again: other bytes
+    problem = await second.json()
+    assert second.status == 409 and "answered already" in problem["detail"], problem
+    assert (await wait_status(firm, cid, "verified"))["status"] == "verified"
+    body = await replies(firm, cid, "rejected")
+    statuses = sorted(r["status"] for r in body["items"])
+    assert statuses == ["accepted", "rejected"], body
+    refused = next(r for r in body["items"] if r["status"] == "rejected")
+    assert "answered already" in refused["reason"]
+    assert await hub.container.parking_store().list(limit=10) == []
+
+
 @pytest.mark.parametrize("fault", ["unregistered_certificate", "another_letter", "altered"])
 async def test_a_reply_that_fails_its_checks_is_kept_and_rejected_with_the_reason(
         hub: Hub, fault: str) -> None:

@@ -347,6 +347,43 @@ async def test_stale_update_is_refused_and_changes_nothing(world: World) -> None
     assert [h.event_type for h in history] == ["confirmation.submitted"]
 
 
+async def test_a_locking_read_after_a_stale_plain_read_sees_what_others_committed(
+        world: World) -> None:
+    """A handler that read unlocked, worked a while (a push, a rendering) and then locks gets
+    the row as committed meanwhile, not its stale copy: no conflict at commit."""
+    c = await world.save(world.letter())
+
+    async with world.uow() as uow:
+        stale = await uow.confirmations.get(c.id, None)
+        assert stale is not None and stale.status is Status.DRAFT
+        async with world.uow() as other:
+            cancelled = await other.confirmations.get(c.id, None, for_update=True)
+            assert cancelled is not None
+            cancelled.cancel(at=world.clock.now(), actor="auditor:k1", reason="mistake")
+            await other.commit()
+        locked = await uow.confirmations.get(c.id, None, for_update=True)
+        assert locked is not None and locked.status is Status.CANCELLED
+        await uow.commit()
+
+
+async def test_a_stale_write_is_a_transient_conflict(world: World) -> None:
+    from hub.domain.errors import StaleWrite, TransientError
+
+    c = await world.save(world.letter())
+    async with world.uow() as uow:
+        loaded = await uow.confirmations.get(c.id, None)
+        assert loaded is not None
+        async with world.uow() as other:
+            writer = await other.writer()
+            await writer.execute(update(confirmations).where(confirmations.c.id == c.id)
+                                 .values(version=confirmations.c.version + 1))
+            await other.commit()
+        loaded.cancel(at=world.clock.now(), actor="auditor:k1", reason="mistake")
+        with pytest.raises(StaleWrite) as caught:
+            await uow.commit()
+    assert isinstance(caught.value, TransientError) and isinstance(caught.value, Conflict)
+
+
 async def test_two_requests_racing_on_one_letter_cannot_both_win(world: World) -> None:
     c = await world.save(world.letter())
     both_loaded = asyncio.Barrier(2)

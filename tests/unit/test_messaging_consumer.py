@@ -14,6 +14,7 @@ from hub.domain.errors import (
     InvalidTransition,
     NotFound,
     PermanentError,
+    StaleWrite,
     TransientError,
 )
 from hub.messaging import Consumer, EmbeddedBroker, backoff_seconds, encode, verdict
@@ -64,6 +65,7 @@ class Rig:
 def test_verdict_decides_by_exception_type() -> None:
     retry = [
         TransientError("bank api down"), OSError("refused"), ConnectionResetError(),
+        StaleWrite("changed by another request after it was read"),
         TimeoutError(), asyncio.TimeoutError(),  # noqa: UP041 - one class since 3.11; both spellings covered
         sa.OperationalError("SELECT 1", {}, Exception("server closed the connection")),
         sa.InterfaceError("SELECT 1", {}, Exception("connection is closed")),
@@ -77,6 +79,30 @@ def test_verdict_decides_by_exception_type() -> None:
     ]
     assert [verdict(e) for e in retry] == ["retry"] * len(retry)
     assert [verdict(e) for e in park] == ["park"] * len(park)
+
+
+def test_a_channel_policy_gives_up_only_after_its_attempts_and_its_hours() -> None:
+    from hub.messaging.consumer import RetryPolicy
+
+    hours = RetryPolicy(10.0, 600.0, max_attempts=5, budget_seconds=6 * 3600)
+    assert not hours.gives_up(4, age_seconds=10 * 3600)  # too few attempts yet
+    assert not hours.gives_up(40, age_seconds=15 * 60)  # the bank down for 15 minutes
+    assert hours.gives_up(40, age_seconds=6 * 3600)
+    attempts_only = RetryPolicy(1.0, 300.0, max_attempts=5)
+    assert [attempts_only.gives_up(a, 0.0) for a in (4, 5)] == [False, True]
+
+
+async def test_a_stale_write_is_retried_until_it_succeeds_never_parked() -> None:
+    calls = itertools.count(1)
+
+    async def racing(env: Envelope, uow: UnitOfWork) -> None:
+        if next(calls) <= 3:
+            raise StaleWrite("confirmation c1 was changed by another request after it was read")
+
+    async with Rig(racing, retry_base_seconds=0.01, retry_max_attempts=10) as rig:
+        await rig.publish(envelope())
+        await eventually(lambda: rig.consumer.stats.handled == 1)
+    assert rig.consumer.stats.retried == 3 and rig.parking.parked == []
 
 
 def test_backoff_doubles_up_to_the_cap_with_full_jitter() -> None:

@@ -304,17 +304,17 @@ def test_a_missing_item_is_named_and_the_way_to_mark_it_not_applicable_is_said()
     assert '{"applicable": false}' in error.message
 
 
-def test_a_not_applicable_item_cannot_carry_rows() -> None:
+def test_an_item_not_confirmed_cannot_carry_rows() -> None:
     body = request()
-    body["letter"]["items"]["collection_bills"]["rows"] = []
+    body["letter"]["items"]["custody_securities"]["rows"] = []
     error = refused("confirmation_request", body)
-    assert error.field == "/letter/items/collection_bills/rows"
-    assert "不适用" in error.message
+    assert error.field == "/letter/items/custody_securities/rows"
+    assert "不询证" in error.message
 
 
-def test_an_applicable_item_needs_a_row() -> None:
+def test_a_confirmed_item_needs_rows_or_an_empty_list_for_nil() -> None:
     body = request()
-    body["letter"]["items"]["loans"]["rows"] = []
+    del body["letter"]["items"]["loans"]["rows"]
     assert refused("confirmation_request", body).field == "/letter/items/loans/rows"
 
 
