@@ -77,7 +77,7 @@ def _values(row: SheetRow) -> list[int | str | date]:
         if title in DATE_COLUMNS and isinstance(value, str) and value:
             values.append(date.fromisoformat(value))
         else:
-            values.append(_cell(value))
+            values.append(spreadsheet_text(value) if isinstance(value, str) else value)
     return values
 
 
