@@ -229,3 +229,24 @@ async def test_an_auditor_notes_an_alternative_procedure_on_the_confirmation_pag
         assert resp.status == 404
     finally:
         await other.close()
+
+
+@pytest.mark.parametrize(("next_path", "lands"), [
+    ("/web/\r\nSet-Cookie: planted=1", "/web/"),
+    ("/web/x\ny", "/web/"),
+    ("/web/\x00", "/web/"),
+    ("//evil.example/web/", "/web/"),
+    ("/web/engagements?q=审计", "/web/engagements?q=%E5%AE%A1%E8%AE%A1"),
+])
+async def test_signing_in_goes_only_to_a_safe_page_of_the_ui(
+        site: Site, browser: WebClient, next_path: str, lands: str) -> None:
+    _, form = await browser.get("/web/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    resp, _ = await browser.post("/web/login", data={
+        "email": "li.na@xinda-cpa.cn", "password": PASSWORD, "csrf": token.group(1),
+        "next": next_path})
+    assert resp.status == 303 and resp.headers["Location"] == lands
+    assert "planted" not in browser.cookies
+    resp, body = await browser.get("/web/")
+    assert resp.status == 200 and "李娜" in body  # the session works
