@@ -60,3 +60,13 @@ def test_text_from_users_is_never_a_formula_nor_breaks_the_workbook() -> None:
     texts = [c.value for c in cells if isinstance(c.value, str)]
     assert "'" + hostile in texts and "'@SUM(1+1)*cmd|' /C calc'!A0" in texts
     assert any("查无\ufffd此户\ufffd" in t for t in texts)
+
+
+def test_spreadsheet_text_keeps_plain_text_and_neutralises_the_rest() -> None:
+    from hub.safetext import spreadsheet_text
+
+    assert spreadsheet_text("京华商业银行 -1,000.00") == "京华商业银行 -1,000.00"
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert spreadsheet_text(f"{start}1+1") == f"'{start}1+1"
+    assert spreadsheet_text("a\x00b\x0bc\x1fd\ufffee") == "a\ufffdb\ufffdc\ufffdd\ufffde"
+    assert spreadsheet_text("第一行\n第二行\t完") == "第一行\n第二行\t完"
