@@ -12,14 +12,13 @@ from aiohttp import web
 from hub.api import routes
 from hub.api.deps import CALLER, DEPS, REQUEST_ID, ApiDeps
 from hub.api.problems import loggable, problem_middleware
-from hub.domain.errors import Unauthenticated, ValidationFailed
-from hub.safetext import describe, refused_at
+from hub.domain.errors import Unauthenticated
+from hub.httpedge import refuse_control_characters
+from hub.safetext import refused_at
 
 log = structlog.get_logger(__name__)
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/api/v1/openapi.json"})
-READ_HEADERS = ("Authorization", "X-API-Key", "Idempotency-Key")
-"""The request headers some handler reads; control characters in them are refused."""
 
 
 @web.middleware
@@ -44,27 +43,6 @@ async def request_context(request: web.Request, handler: Any) -> web.StreamRespo
         structlog.contextvars.clear_contextvars()
     response.headers["X-Request-ID"] = rid
     return response
-
-
-@web.middleware
-async def refuse_control_characters(request: web.Request, handler: Any) -> web.StreamResponse:
-    """No path segment, query parameter or header we read holds a control character (a NUL
-    would reach PostgreSQL, which refuses it): 422 naming where it is, before any handler."""
-    for name, value in request.match_info.items():
-        if refused_at(value) is not None:
-            raise ValidationFailed(f"path parameter {name}: {describe(value)}", field=name)
-    if refused_at(request.path) is not None:
-        raise ValidationFailed(f"the path: {describe(request.path)}", field="path")
-    for name, value in request.query.items():
-        for text in (name, value):
-            if refused_at(text) is not None:
-                raise ValidationFailed(f"query parameter {name!r}: {describe(text)}",
-                                       field=name if text is value else "query")
-    for name in READ_HEADERS:
-        header = request.headers.get(name)
-        if header is not None and refused_at(header) is not None:
-            raise ValidationFailed(f"header {name}: {describe(header)}", field=name)
-    return await handler(request)
 
 
 @web.middleware
