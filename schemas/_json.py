@@ -9,9 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from hub.domain.errors import ValidationFailed
+from hub.safetext import describe, refused_at
 from schemas._walk import escape
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# A raw control character is not JSON at all; escaped, it is looked for (walking only then).
+_CONTROL_ESCAPE = re.compile(r"\\u00(?:[01][0-9a-fA-F]|7[fF])|\x7f")
 
 
 class _Duplicated(dict[str, Any]):
@@ -91,6 +94,12 @@ def _lone_surrogates(value: Any) -> list[dict[str, str]]:
     return errors
 
 
+def _control_characters(value: Any) -> list[dict[str, str]]:
+    return [{"field": where or "body", "message": describe(node)}
+            for where, node in _walk(value)
+            if isinstance(node, str) and refused_at(node) is not None]
+
+
 def parse_json(body: bytes) -> Any:
     """Parse a request body strictly; numbers with a fraction or exponent become Decimal."""
     raw = bytes(body)
@@ -121,6 +130,8 @@ def parse_json(body: bytes) -> Any:
     problems = _duplicates(value) if duplicated else []  # the walk only when it finds some
     if _SURROGATE_ESCAPE.search(text):
         problems += _lone_surrogates(value)
+    if _CONTROL_ESCAPE.search(text):
+        problems += _control_characters(value)
     if problems:
         first = problems[0]
         raise ValidationFailed(first["message"], field=first["field"], errors=problems)

@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema import ValidationError
 
 from hub.domain.errors import ValidationFailed
+from hub.safetext import is_ascii_digits
 from schemas import _store
 from schemas._walk import Applied, applied_at, pointer, title
 
@@ -221,7 +222,7 @@ class _Explainer:
 
 def _sort_key(field: str) -> tuple[tuple[int, int, str], ...]:
     parts = field.split("/")
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+    return tuple((0, int(p), "") if is_ascii_digits(p) else (1, 0, p) for p in parts)
 
 
 def _collect(

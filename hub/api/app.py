@@ -13,6 +13,8 @@ from hub.api import routes
 from hub.api.deps import CALLER, DEPS, REQUEST_ID, ApiDeps
 from hub.api.problems import loggable, problem_middleware
 from hub.domain.errors import Unauthenticated
+from hub.httpedge import refuse_control_characters
+from hub.safetext import refused_at
 
 log = structlog.get_logger(__name__)
 
@@ -22,7 +24,9 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/api/v1/openapi.json"})
 @web.middleware
 async def request_context(request: web.Request, handler: Any) -> web.StreamResponse:
     """Give each request an id, bind it to the logs, and echo it back."""
-    rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    rid = request.headers.get("X-Request-ID", "")[:64]
+    if not rid or refused_at(rid) is not None:  # it is echoed: it must be a valid header
+        rid = uuid.uuid4().hex
     request[REQUEST_ID] = rid
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=rid)
@@ -62,7 +66,8 @@ async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse
 def create_app(deps: ApiDeps) -> web.Application:
     """Build the API application (no I/O happens here)."""
     app = web.Application(
-        middlewares=[request_context, problem_middleware, authenticate],
+        middlewares=[request_context, problem_middleware, refuse_control_characters,
+                     authenticate],
         # aiohttp's own limit is a backstop; read_json enforces the configured one first.
         client_max_size=deps.max_body_bytes + 1024,
     )

@@ -8,6 +8,7 @@ from aiohttp import web
 from hub.api.deps import CALLER, DEPS, ApiDeps
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Caller
+from hub.safetext import is_ascii_digits
 
 MAX_LIMIT = 200
 
@@ -23,7 +24,7 @@ def caller_of(request: web.Request) -> Caller:
 def limit_of(request: web.Request) -> int:
     """The `limit` query parameter (default 50), or ValidationFailed naming it."""
     raw = request.query.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not is_ascii_digits(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
     return int(raw)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 from aiohttp import web
@@ -68,7 +69,7 @@ def problem(
         "detail": detail,
     }
     if request is not None:
-        body["instance"] = request.path
+        body["instance"] = instance_of(request.path)
         rid = request.get(REQUEST_ID)
         if rid:
             body["request_id"] = rid
@@ -77,6 +78,12 @@ def problem(
     if field_errors:
         body["errors"] = field_errors
     return json_response(body, status=status, content_type=PROBLEM_TYPE, headers=headers)
+
+
+def instance_of(path: str) -> str:
+    """The decoded request path as a uri-reference (RFC 3986): anything outside a path's
+    characters percent-encoded, as UTF-8."""
+    return quote(path, safe="/:@!$&'()*+,;=-._~", errors="replace")
 
 
 def from_error(error: errors.HubError, request: web.Request) -> web.Response:

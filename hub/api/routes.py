@@ -20,6 +20,7 @@ from hub.domain import commands
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import AmountLine, Status
 from hub.ports import ConfirmationFilter
+from hub.safetext import is_ascii_digits
 
 routes = web.RouteTableDef()
 
@@ -263,7 +264,7 @@ async def evidence_zip(request: web.Request) -> web.Response:
 async def workpapers(request: web.Request) -> web.Response:
     """For audit software that cannot take webhooks: workpapers after `since`, oldest first."""
     raw = request.query.get("since", "0")
-    if not raw.isdigit() or len(raw) > 18:
+    if not is_ascii_digits(raw) or len(raw) > 18:
         raise ValidationFailed("since is the next_since of the previous page", field="since")
     found = await deps_of(request).queries.workpapers(caller_of(request), int(raw),
                                                       limit_of(request))

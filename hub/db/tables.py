@@ -35,13 +35,14 @@ metadata = MetaData(
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 ID = 36  # a UUID in text form
+TEXT = 500  # common.json#/$defs/non_empty_text: names, references (tests/unit/test_columns.py)
 
 organisations = Table(
     "organisations",
     metadata,
     Column("id", String(ID), primary_key=True),
     Column("kind", String(16), nullable=False),
-    Column("name", String(255), nullable=False),
+    Column("name", String(TEXT), nullable=False),
     Column("uscc", String(18), nullable=False, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
 )
@@ -65,9 +66,9 @@ engagements = Table(
     Column("firm_org_id", String(ID), ForeignKey("organisations.id"), nullable=False),
     Column("client_org_id", String(ID), ForeignKey("organisations.id"), nullable=False,
            index=True),
-    Column("name", String(255), nullable=False),
-    Column("client_name", String(255), nullable=True),  # as this firm typed it; NULL: the org's
-    Column("reference", String(255), nullable=True),
+    Column("name", String(TEXT), nullable=False),
+    Column("client_name", String(TEXT), nullable=True),  # as this firm typed it; NULL: the org's
+    Column("reference", String(TEXT), nullable=True),
     Column("period_start", Date(), nullable=False),
     Column("period_end", Date(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -169,7 +170,7 @@ responders = Table(
     Column("id", String(ID), primary_key=True),
     Column("org_id", String(ID), ForeignKey("organisations.id"), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("name", String(255), nullable=False),
+    Column("name", String(TEXT), nullable=False),
     Column("uscc", String(18), nullable=False),
     Column("bank_code", String(12), nullable=True),
     Column("parent_id", String(ID), ForeignKey("responders.id"), nullable=True),

@@ -6,6 +6,7 @@ import io
 from datetime import date
 
 from hub.reports.control_sheet import COLUMNS, TITLE, ControlSheet, SheetRow
+from hub.safetext import spreadsheet_text
 
 WIDTHS = (6, 20, 22, 28, 20, 12, 12, 26, 12, 12, 22, 50, 50, 12)
 DATE_COLUMNS = frozenset({"发函日期", "送达日期", "回函日期", "回函截止日"})
@@ -25,7 +26,7 @@ def render_xlsx(sheet: ControlSheet) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = TITLE
-    wb.properties.title = f"{TITLE} {sheet.engagement}"
+    wb.properties.title = spreadsheet_text(f"{TITLE} {sheet.engagement}")
     wb.properties.creator = "confirmation-hub"
     wb.properties.created = sheet.generated_at.replace(tzinfo=None)
     wb.properties.modified = wb.properties.created
@@ -38,7 +39,7 @@ def render_xlsx(sheet: ControlSheet) -> bytes:
     ws.merge_cells(f"A1:{last}1")
     # Labels span the two narrow first columns; values start in the third.
     for label, value in [*sheet.header(), ("统计", None), *sheet.totals.pairs()]:
-        ws.append([label, None, value])
+        ws.append([_cell(label), None, _cell(value)])
         r = ws.max_row
         ws.cell(r, 1).font = bold
         ws.merge_cells(f"A{r}:B{r}")
@@ -76,8 +77,13 @@ def _values(row: SheetRow) -> list[int | str | date]:
         if title in DATE_COLUMNS and isinstance(value, str) and value:
             values.append(date.fromisoformat(value))
         else:
-            values.append(value)
+            values.append(spreadsheet_text(value) if isinstance(value, str) else value)
     return values
+
+
+def _cell(value: int | str | None) -> int | str | None:
+    """Every text goes through spreadsheet_text: a name or note is never a formula."""
+    return spreadsheet_text(value) if isinstance(value, str) else value
 
 
 def _style(cells: tuple[object, ...], row: SheetRow, wrap: object, cancelled: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.httpedge import refuse_control_characters
 from hub.web import pages
 from hub.web.deps import PREFIX, WEB_DEPS, WebDeps
 from hub.web.render import error_pages
@@ -12,7 +13,8 @@ from hub.web.security import headers, redirect, session_guard
 
 def create_web_app(deps: WebDeps) -> web.Application:
     """Build the web UI (no I/O happens here); mount it at /web (see `mount`)."""
-    app = web.Application(middlewares=[headers, error_pages, session_guard],
+    app = web.Application(middlewares=[headers, error_pages, refuse_control_characters,
+                                       session_guard],
                           client_max_size=64 * 1024)  # forms only: sign-in and sign-out
     app[WEB_DEPS] = deps
     app.add_routes(pages.routes)

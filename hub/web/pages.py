@@ -50,13 +50,14 @@ async def login_form(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     form = await request.post()
     email, password = str(form.get("email", "")), str(form.get("password", ""))
+    going = safe_next(str(form.get("next", "")))  # checked before any session exists
     try:
         done = await web_deps(request).accounts.sign_in(
             email, password, request.headers.get("User-Agent", ""))
     except SignInFailed as e:
         return _sign_in_form(request, str(form.get("next", "")), error=e.message,
                              email=email[:255], status=401)
-    response = redirect(safe_next(str(form.get("next", ""))))
+    response = redirect(going)
     set_cookie(request, response, SESSION, done.token)
     delete_cookie(request, response, SIGN_IN_TOKEN)
     return response

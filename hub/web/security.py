@@ -65,13 +65,17 @@ def redirect(location: str, status: int = 303) -> web.Response:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path of the UI, never another site."""
+    """Where to go after signing in: a path of the UI, never another site, and nothing a
+    Location header cannot carry (a CR or LF would end the response after the session was
+    made); other characters outside ASCII are percent-encoded."""
     if not target or not target.startswith(f"{PREFIX}/") or target.startswith("//"):
+        return f"{PREFIX}/"
+    if any(ch <= " " or ch == "\x7f" for ch in target):
         return f"{PREFIX}/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or "\\" in target:
         return f"{PREFIX}/"
-    return target
+    return quote(target, safe="/?&=%#:@!$'()*+,;-._~", errors="replace")
 
 
 def _same_origin(request: web.Request) -> bool:

@@ -11,6 +11,7 @@ from hub.domain.labels import event_label_both
 from hub.domain.model import Confirmation, Status, reply_overdue
 from hub.domain.replies import CHECKS, Reply, ReplyStatus
 from hub.ports import LetterTablePage, LetterTableQuery
+from hub.safetext import is_ascii_digits
 
 STATUS_LABELS: dict[str, str] = {
     "draft": "草稿",
@@ -88,7 +89,7 @@ class Filters:
             overdue=query.get("overdue") == "1",
             exceptions=query.get("exceptions") == "1",
             q=query.get("q", "").strip()[:100],
-            page=int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1,
+            page=int(raw_page) if is_ascii_digits(raw_page) and len(raw_page) < 7 else 1,
         )
 
     def letters(self, engagement_id: str, today: date, page: int, size: int

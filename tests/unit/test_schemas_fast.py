@@ -365,3 +365,21 @@ def test_money_values_of_every_example(example_name: str) -> None:
 ))
 def test_the_direct_date_check_agrees_with_the_format_checker(value: Any) -> None:
     assert _store._is_date(value) == bool(_store.FORMAT_CHECKER.conforms(value, "date"))
+
+
+@pytest.mark.parametrize(("raw", "field"), [
+    (b'{"name": "a\\u0000b"}', "/name"),
+    (b'{"a": [{"b": "\\u001f"}]}', "/a/0/b"),
+    (b'{"k\\u000bey": 1}', "/k\x0bey"),
+    (b'{"name": "del\x7f"}', "/name"),
+])
+def test_control_characters_in_json_strings_and_keys_are_refused_naming_where(
+        raw: bytes, field: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        schemas.parse_json(raw)
+    assert refused.value.field == field and "control character" in refused.value.message
+
+
+def test_tab_newline_and_escaped_backslashes_are_text() -> None:
+    assert schemas.parse_json(b'{"t": "a\\tb\\nc\\r", "p": "\\\\u0000"}') == {
+        "t": "a\tb\nc\r", "p": "\\u0000"}

@@ -229,3 +229,48 @@ async def test_an_auditor_notes_an_alternative_procedure_on_the_confirmation_pag
         assert resp.status == 404
     finally:
         await other.close()
+
+
+@pytest.mark.parametrize(("next_path", "lands"), [
+    ("/web/\r\nSet-Cookie: planted=1", "/web/"),
+    ("/web/x\ny", "/web/"),
+    ("/web/\x00", "/web/"),
+    ("//evil.example/web/", "/web/"),
+    ("/web/engagements?q=审计", "/web/engagements?q=%E5%AE%A1%E8%AE%A1"),
+])
+async def test_signing_in_goes_only_to_a_safe_page_of_the_ui(
+        site: Site, browser: WebClient, next_path: str, lands: str) -> None:
+    _, form = await browser.get("/web/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    resp, _ = await browser.post("/web/login", data={
+        "email": "li.na@xinda-cpa.cn", "password": PASSWORD, "csrf": token.group(1),
+        "next": next_path})
+    assert resp.status == 303 and resp.headers["Location"] == lands
+    assert "planted" not in browser.cookies
+    resp, body = await browser.get("/web/")
+    assert resp.status == 200 and "李娜" in body  # the session works
+
+
+async def test_a_control_character_in_a_page_address_is_a_400_page_on_either_database(
+        db_url: str, tmp_path: Any) -> None:
+    from yarl import URL
+
+    hub = await start_hub(db_url, "embedded://", tmp_path, letter_signing="off")
+    browser = WebClient(hub.base)
+    try:
+        firm = await make_firm(hub)
+        await _user(hub, firm, "li.na@xinda-cpa.cn")
+        resp, _ = await browser.sign_in("li.na@xinda-cpa.cn")
+        assert resp.status == 303
+        engagement = f"/web/engagements/{firm.engagement_id}"
+        for path in (f"{engagement}?q=%00", f"{engagement}?status=a%00b&page=1",
+                     "/web/confirmations/%00x", "/web/engagements/a%00"):
+            resp, body = await browser.get(URL(path, encoded=True))
+            assert resp.status == 400, (path, body[:300])
+            assert "请求有误" in body and "U+0000" in body
+        resp, body = await browser.get(f"{engagement}?q=审计&page=¹")
+        assert resp.status == 200, body[:300]
+    finally:
+        await browser.close()
+        await hub.runtime.stop()

@@ -34,5 +34,5 @@ def test_after_signing_in_the_browser_goes_only_to_a_page_of_the_ui() -> None:
 
     assert safe_next("/web/confirmations/c1?x=1") == "/web/confirmations/c1?x=1"
     for elsewhere in ("https://evil.example/web/", "//evil.example/web/", "/api/v1/x",
-                      "/web/\\evil", "", None):
+                      "/web/\\evil", "/web/\r\nX: y", "/web/\t", "", None):
         assert safe_next(elsewhere) == "/web/", elsewhere

@@ -1,0 +1,1 @@
+"""Property-based tests over the served OpenAPI document."""
