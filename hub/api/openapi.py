@@ -295,6 +295,7 @@ def _paths() -> dict[str, Any]:
         **openapi_inbox.paths(),
         **_webhooks("paths"),
         **_reports(),
+        **_apikeys(),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApi", "tags": ["meta"], "security": [],
@@ -347,6 +348,13 @@ def _reports() -> dict[str, Any]:
     return openapi_reports.paths()
 
 
+def _apikeys() -> dict[str, Any]:
+    """A firm's API keys (openapi_apikeys)."""
+    from hub.api import openapi_apikeys
+
+    return openapi_apikeys.paths()
+
+
 def _version() -> str:
     try:
         return metadata.version("confirmation-hub")
@@ -381,6 +389,8 @@ def _document() -> dict[str, Any]:
                                                "alternative procedures (替代程序)."},
             {"name": "webhooks", "description": "Workpapers pushed to audit software "
                                                  "(审计作业系统) and their registration."},
+            {"name": "apikeys", "description": "A firm's API keys (API 密钥), by its "
+                                                "firm_admin."},
             {"name": "meta", "description": "Health and this document."},
         ],
         "security": [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}],
