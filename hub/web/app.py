@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.web import pages
+from hub.web import key_pages, pages
 from hub.web.deps import PREFIX, WEB_DEPS, WebDeps
 from hub.web.render import error_pages
 from hub.web.security import headers, redirect, session_guard
@@ -16,6 +16,7 @@ def create_web_app(deps: WebDeps) -> web.Application:
                           client_max_size=64 * 1024)  # forms only: sign-in and sign-out
     app[WEB_DEPS] = deps
     app.add_routes(pages.routes)
+    app.add_routes(key_pages.routes)
     return app
 
 
