@@ -101,3 +101,36 @@ async def test_an_auditor_and_another_firm_cannot_touch_the_keys(
     finally:
         await auditor.close()
         await outsider.close()
+
+
+async def test_in_a_real_browser_the_admin_makes_a_key_and_rotates_it(
+        site: tuple[Hub, Firm]) -> None:
+    from tests.web.test_browser import CHROMIUM, _need_chromium
+
+    async_playwright = _need_chromium()
+    hub, firm = site
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{hub.base}/web/login")
+            await page.fill("input[name=email]", ADMIN)
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button[type=submit]")
+            await page.wait_for_url(f"{hub.base}/web/")
+            await page.click("text=API 密钥 / API keys")
+            await page.wait_for_url(f"{hub.base}/web/keys")
+            await page.select_option("select[name=role]", "auditor")
+            await page.click("text=新建密钥 / Create key")
+            made = await page.locator("#new-key").inner_text()
+            assert await api_status(hub, made) == 200
+
+            await page.locator(f"#key-{firm.key.split('_')[1]}").locator(
+                "text=轮换 / Rotate").click()
+            rotated = await page.locator("#new-key").inner_text()
+            assert rotated != made and await api_status(hub, rotated) == 200
+            assert await api_status(hub, firm.key) == 401
+            row = page.locator(f"#key-{firm.key.split('_')[1]}")
+            assert "已吊销" in await row.inner_text()
+        finally:
+            await browser.close()
