@@ -355,6 +355,17 @@ def _apikeys() -> dict[str, Any]:
     return openapi_apikeys.paths()
 
 
+def _with_roles(paths: dict[str, Any]) -> dict[str, Any]:
+    """Each operation says which roles may call it (`x-roles`), from the access table."""
+    from hub.api.access import ACCESS
+
+    for (method, path), roles in ACCESS.items():
+        operation = paths.get(path, {}).get(method.lower())
+        if operation is not None:
+            operation["x-roles"] = sorted(r.value for r in roles)
+    return paths
+
+
 def _version() -> str:
     try:
         return metadata.version("confirmation-hub")
@@ -394,7 +405,7 @@ def _document() -> dict[str, Any]:
             {"name": "meta", "description": "Health and this document."},
         ],
         "security": [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}],
-        "paths": _paths(),
+        "paths": _with_roles(_paths()),
         "webhooks": _webhooks("webhooks"),
         "components": {
             "schemas": component_schemas(),

@@ -127,6 +127,9 @@ async def test_every_operation_answers_every_role_as_the_table_says(hub: Hub) ->
     # Every operation is decided in the table, and the table names no route that is gone.
     private = {op for op in ops if not public(doc, *op)}
     assert private == set(ACCESS), (private ^ set(ACCESS))
+    for method, path in private:  # and the document tells callers who may call what
+        roles = doc["paths"][path][method.lower()]["x-roles"]
+        assert roles == sorted(r.value for r in ACCESS[(method, path)])
     world = await round_trip(hub)
 
     for method, path in ops:
