@@ -1,9 +1,9 @@
 """Who may call what: one table of (method, route template) → roles, enforced by a middleware.
 
 Deny by default: an /api route missing from the table is refused (404) for every caller, so a
-new route cannot ship without its decision. A role outside a route's set gets 403 before any
-object is looked up (nothing about objects leaks: the routes themselves are in the OpenAPI
-document); an object outside the caller's tenant stays 404 in the service layer.
+new route cannot ship without its decision. A role outside a route's set gets the same 404
+before any object is looked up, as across tenants: nothing tells a caller that the route exists
+for someone else. An object outside the caller's tenant stays 404 in the service layer.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from hub.api.deps import CALLER
-from hub.domain.errors import Forbidden, NotFound
+from hub.domain.errors import NotFound
 from hub.domain.model import Role
 
 ADMIN, FIRM_ADMIN, AUDITOR = Role.ADMIN, Role.FIRM_ADMIN, Role.AUDITOR
@@ -102,13 +102,10 @@ def allowed(method: str, template: str, role: Role) -> bool:
 
 
 def decide(method: str, template: str, role: Role) -> None:
-    """Raise NotFound for a route the table does not know, Forbidden for a role it excludes."""
+    """Raise NotFound for a route the table does not know or a role it excludes (same body)."""
     key = ("GET" if method == "HEAD" else method, template)
-    if key not in ACCESS:
+    if key not in ACCESS or role not in ACCESS[key]:
         raise NotFound("no such resource")
-    if role not in ACCESS[key]:
-        raise Forbidden(f"the role {role.value} may not call {key[0]} {template}",
-                        field="Authorization")
 
 
 @web.middleware
