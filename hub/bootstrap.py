@@ -106,7 +106,7 @@ class Container:
     async def portal_app(self) -> Any:
         """The company portal's pages, to serve at /portal."""
         from adapters.portal import PortalDeps, create_portal_app
-        from adapters.portal.clientip import trusted_networks
+        from hub.clientip import trusted_networks
         from hub.db.uow import uow_factory
         from hub.services.portal import PortalReader
 
@@ -164,11 +164,13 @@ class Container:
 
     def web_deps(self) -> Any:
         """What the firm web UI (hub.web, served at /web) needs."""
+        from hub.clientip import trusted_networks
         from hub.web import WebDeps
 
         return WebDeps(accounts=self.accounts(), queries=self.queries, clock=self.clock,
                        cookie_secure=self.settings.web_cookie_secure,
-                       control_sheets=self.control_sheets(), bus=self.bus)
+                       control_sheets=self.control_sheets(), bus=self.bus,
+                       trusted_proxies=trusted_networks(self.settings.trusted_proxies))
 
     async def pki_app(self) -> Any:
         """The development PKI's public web app (CRLs, CA certificates, a TSA) to serve at

@@ -116,6 +116,40 @@ async def _apikey_create(container: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _apikey_list(container: Any, args: argparse.Namespace) -> int:
+    async with container.uow_factory() as uow:
+        keys = await uow.api_keys.of_org(args.org)
+    for k in keys:
+        print(json.dumps({
+            "id": k.id, "org_id": k.org_id, "role": k.role.value,
+            "created_at": k.created_at.isoformat(),
+            "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+        }, ensure_ascii=False))
+    if not keys:
+        print("no API keys", file=sys.stderr)
+    return 0
+
+
+async def _apikey_revoke(container: Any, args: argparse.Namespace) -> int:
+    from hub.domain.commands import RevokeApiKey
+
+    await container.bus.handle(RevokeApiKey(key_id=args.id, actor=f"cli:{args.operator}"))
+    print(f"API key {args.id} revoked (API processes stop taking it within 2 seconds)",
+          file=sys.stderr)
+    return 0
+
+
+async def _apikey_rotate(container: Any, args: argparse.Namespace) -> int:
+    from hub.domain.commands import RotateApiKey
+
+    _, key = await container.bus.handle(RotateApiKey(key_id=args.id,
+                                                     actor=f"cli:{args.operator}"))
+    print(key)
+    print(f"API key {args.id} revoked; keep the new key now: the hub stores only its hash",
+          file=sys.stderr)
+    return 0
+
+
 async def _audit_verify(container: Any, args: argparse.Namespace) -> int:
     from hub.db.eventlog import verify_chain
 
@@ -195,6 +229,18 @@ def build_parser() -> argparse.ArgumentParser:
     kc.add_argument("--role", required=True,
                     choices=["admin", "firm_admin", "auditor", "client_signer", "bank_operator"])
     kc.set_defaults(func=_with_container(_apikey_create))
+    kl = key.add_parser("list", help="list API keys (one JSON line each, never a secret)")
+    kl.add_argument("--org", help="only this organisation's keys")
+    kl.set_defaults(func=_with_container(_apikey_list))
+    for action, help_, func in (
+            ("revoke", "revoke an API key: it stops working", _apikey_revoke),
+            ("rotate", "revoke an API key and print its replacement (same role) once",
+             _apikey_rotate)):
+        kp = key.add_parser(action, help=help_)
+        kp.add_argument("id", help="the key's id (the part after hub_)")
+        kp.add_argument("--operator", required=True,
+                        help="who does it (recorded in the event log)")
+        kp.set_defaults(func=_with_container(func))
 
     audit = sub.add_parser("audit", help="event log").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="verify the hash chain of the event log").set_defaults(

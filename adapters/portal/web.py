@@ -11,7 +11,6 @@ import structlog
 from aiohttp import BodyPartReader, web
 
 from adapters.portal import pages
-from adapters.portal.clientip import Network, client_ip
 from adapters.portal.mailer import Mailer
 from adapters.portal.tokens import (
     code_hash,
@@ -21,6 +20,7 @@ from adapters.portal.tokens import (
     same,
     token_hash,
 )
+from hub.clientip import Network, client_ip
 from hub.domain.commands import SendPortalCode, SubmitPortalReply, VerifyPortalCode
 from hub.domain.errors import HubError, TransientError, ValidationFailed
 from hub.domain.portal import (

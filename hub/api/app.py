@@ -10,6 +10,7 @@ import structlog
 from aiohttp import web
 
 from hub.api import routes
+from hub.api.access import enforce_access
 from hub.api.deps import CALLER, DEPS, REQUEST_ID, ApiDeps
 from hub.api.problems import loggable, problem_middleware
 from hub.domain.errors import Unauthenticated
@@ -67,7 +68,7 @@ def create_app(deps: ApiDeps) -> web.Application:
     """Build the API application (no I/O happens here)."""
     app = web.Application(
         middlewares=[request_context, problem_middleware, refuse_control_characters,
-                     authenticate],
+                     authenticate, enforce_access],
         # aiohttp's own limit is a backstop; read_json enforces the configured one first.
         client_max_size=deps.max_body_bytes + 1024,
     )

@@ -309,6 +309,7 @@ def _paths() -> dict[str, Any]:
         **openapi_inbox.paths(),
         **_webhooks("paths"),
         **_reports(),
+        **_apikeys(),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApi", "tags": ["meta"], "security": [],
@@ -361,6 +362,24 @@ def _reports() -> dict[str, Any]:
     return openapi_reports.paths()
 
 
+def _apikeys() -> dict[str, Any]:
+    """A firm's API keys (openapi_apikeys)."""
+    from hub.api import openapi_apikeys
+
+    return openapi_apikeys.paths()
+
+
+def _with_roles(paths: dict[str, Any]) -> dict[str, Any]:
+    """Each operation says which roles may call it (`x-roles`), from the access table."""
+    from hub.api.access import ACCESS
+
+    for (method, path), roles in ACCESS.items():
+        operation = paths.get(path, {}).get(method.lower())
+        if operation is not None:
+            operation["x-roles"] = sorted(r.value for r in roles)
+    return paths
+
+
 def _version() -> str:
     try:
         return metadata.version("confirmation-hub")
@@ -395,10 +414,12 @@ def _document() -> dict[str, Any]:
                                                "alternative procedures (替代程序)."},
             {"name": "webhooks", "description": "Workpapers pushed to audit software "
                                                  "(审计作业系统) and their registration."},
+            {"name": "apikeys", "description": "A firm's API keys (API 密钥), by its "
+                                                "firm_admin."},
             {"name": "meta", "description": "Health and this document."},
         ],
         "security": [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}],
-        "paths": _paths(),
+        "paths": _with_roles(_paths()),
         "webhooks": _webhooks("webhooks"),
         "components": {
             "schemas": component_schemas(),

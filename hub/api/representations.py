@@ -67,6 +67,26 @@ def confirmation(c: Confirmation, *, today: date, with_letter: bool = True) -> d
     return out
 
 
+def confirmation_for_signer(c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]:
+    """A letter as the audited entity sees it to authorise it: its facts, never the firm's
+    book values, replies, exceptions, warnings or notes."""
+    out: dict[str, Any] = {
+        "id": c.id,
+        "engagement_id": c.engagement_id,
+        "letter_type": c.letter_type.value,
+        "letter_number": c.letter_number,
+        "as_of_date": _d(c.as_of_date),
+        "status": c.status.value,
+        "authorisation_due": _d(c.authorisation_due),
+        "authorised_at": _d(c.authorised_at),
+        "authorised_by": c.authorised_by,
+        "letter_sha256": c.letter_sha256,
+    }
+    if with_letter:
+        out["letter"] = {k: v for k, v in c.letter.items() if k != "book_values"}
+    return out
+
+
 def history_entry(e: HistoryEntry) -> dict[str, Any]:
     out: dict[str, Any] = {
         "seq": e.seq,

@@ -10,7 +10,13 @@ import structlog
 from aiohttp import web
 
 import schemas
-from hub.api import inbox_routes, registry_routes, report_routes, webhook_routes
+from hub.api import (
+    apikey_routes,
+    inbox_routes,
+    registry_routes,
+    report_routes,
+    webhook_routes,
+)
 from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
 from hub.api.jsonresponse import json_response
@@ -18,7 +24,7 @@ from hub.api.openapi import build_openapi
 from hub.api.params import caller_of, deps_of, idempotency_key_of, limit_of
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
-from hub.domain.model import AmountLine, Status
+from hub.domain.model import AmountLine, Confirmation, Role, Status
 from hub.ports import ConfirmationFilter
 from hub.safetext import is_ascii_digits
 
@@ -29,6 +35,13 @@ routes = web.RouteTableDef()
 
 def _today(request: web.Request) -> date:
     return deps_of(request).clock.today()
+
+
+def _view(request: web.Request, c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]:
+    """The confirmation as the caller may see it: the audited entity gets its minimal view."""
+    if caller_of(request).role is Role.CLIENT_SIGNER:
+        return rep.confirmation_for_signer(c, with_letter=with_letter)
+    return rep.confirmation(c, today=_today(request), with_letter=with_letter)
 
 
 
@@ -165,8 +178,7 @@ async def list_confirmations(request: web.Request) -> web.Response:
     )
     page = await deps_of(request).queries.confirmations(caller_of(request), flt)
     return json_response(
-        {"items": [rep.confirmation(c, with_letter=False, today=_today(request))
-                   for c in page.items],
+        {"items": [_view(request, c, with_letter=False) for c in page.items],
          "next_cursor": page.next_cursor}
     )
 
@@ -174,7 +186,7 @@ async def list_confirmations(request: web.Request) -> web.Response:
 @routes.get("/api/v1/confirmations/{id}")
 async def get_confirmation(request: web.Request) -> web.Response:
     c = await deps_of(request).queries.confirmation(caller_of(request), request.match_info["id"])
-    return json_response(rep.confirmation(c, today=_today(request)))
+    return json_response(_view(request, c))
 
 
 @routes.get("/api/v1/confirmations/{id}/history")
@@ -221,7 +233,7 @@ async def authorise_confirmation(request: web.Request) -> web.Response:
         )
     )
     deps.after_commit()
-    return json_response(rep.confirmation(c, today=_today(request)))
+    return json_response(_view(request, c))
 
 
 async def _stored(request: web.Request, kind: str, media_type: str, filename: str
@@ -286,7 +298,7 @@ async def reply_pdf(request: web.Request) -> web.Response:
 def route_tables() -> tuple[web.RouteTableDef, ...]:
     """Every route table the API serves (the OpenAPI test reads them all)."""
     return (routes, registry_routes.routes, inbox_routes.routes, webhook_routes.routes,
-            report_routes.routes)
+            report_routes.routes, apikey_routes.routes)
 
 
 def setup(app: web.Application) -> None:

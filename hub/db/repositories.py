@@ -269,6 +269,19 @@ class SqlAlchemyApiKeyRepository:
             org_kind=OrgKind(row.org_kind) if row.org_kind else None,
         )
 
+    async def of_org(self, org_id: str | None) -> list[ApiKeyRecord]:
+        """The keys of `org_id` (of every organisation with None), oldest first."""
+        stmt = select(api_keys, organisations.c.kind.label("org_kind")).outerjoin(
+            organisations, organisations.c.id == api_keys.c.org_id)
+        if org_id is not None:
+            stmt = stmt.where(api_keys.c.org_id == org_id)
+        rows = (await self._s.conn.execute(stmt.order_by(api_keys.c.created_at,
+                                                         api_keys.c.id))).all()
+        return [ApiKeyRecord(
+            id=row.id, org_id=row.org_id, role=Role(row.role), secret_hash=row.secret_hash,
+            created_at=row.created_at, revoked_at=row.revoked_at,
+            org_kind=OrgKind(row.org_kind) if row.org_kind else None) for row in rows]
+
     async def revoke(self, key_id: str) -> bool:
         """Revoke a key now; False if there is no such key or it was revoked already."""
         conn = await self._s.writer()

@@ -30,6 +30,24 @@ class CreateApiKey(Command):
 
 
 @dataclass(frozen=True)
+class RevokeApiKey(Command):
+    """Revoke a key; a `caller` (a firm_admin) may name only its own organisation's keys."""
+
+    key_id: str
+    caller: Caller | None = None
+    actor: str = "cli"
+
+
+@dataclass(frozen=True)
+class RotateApiKey(Command):
+    """Revoke a key and make a new one of the same organisation and role (shown once)."""
+
+    key_id: str
+    caller: Caller | None = None
+    actor: str = "cli"
+
+
+@dataclass(frozen=True)
 class CreateEngagement(Command):
     caller: Caller
     name: str

@@ -73,6 +73,35 @@ class ApiKeyCreated(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApiKeyRevoked(Event):
+    name: ClassVar[str] = "api_key.revoked"
+    aggregate_type: ClassVar[str] = "api_key"
+    published: ClassVar[bool] = False
+    key_id: str
+    org_id: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.key_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyRotated(Event):
+    """The key was revoked and `new_key_id`, of the same organisation and role, replaces it."""
+
+    name: ClassVar[str] = "api_key.rotated"
+    aggregate_type: ClassVar[str] = "api_key"
+    published: ClassVar[bool] = False
+    key_id: str
+    org_id: str
+    new_key_id: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.key_id
+
+
+@dataclass(frozen=True, kw_only=True)
 class EngagementCreated(Event):
     name: ClassVar[str] = "engagement.created"
     aggregate_type: ClassVar[str] = "engagement"

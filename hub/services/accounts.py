@@ -23,6 +23,7 @@ from hub.domain.users import (
 )
 from hub.ports import Clock, UnitOfWorkFactory, UserStore
 from hub.services.passwords import PasswordKdf
+from hub.services.throttle import AddressThrottle
 
 log = structlog.get_logger(__name__)
 
@@ -69,6 +70,7 @@ class Accounts:
         self.clock = clock
         self.kdf = kdf or PasswordKdf()
         self.policy = policy or SessionPolicy()
+        self.throttle = AddressThrottle()
 
     async def create_user(self, *, org_id: str, email: str, name: str, role: str,
                           password: str) -> WebUser:
@@ -102,14 +104,19 @@ class Accounts:
         log.info("web_user_disabled", user_id=user.id, org_id=user.org_id)
         return user
 
-    async def sign_in(self, email: str, password: str, user_agent: str) -> SignedIn:
-        """A new session, or SignInFailed (same message whatever went wrong)."""
+    async def sign_in(self, email: str, password: str, user_agent: str,
+                      address: str = "") -> SignedIn:
+        """A new session, or SignInFailed (same message whatever went wrong, including too
+        many failures from the client's `address` lately, which are not even checked)."""
+        now = self.clock.now()
+        if self.throttle.blocked(address, now):
+            log.warning("sign_in_throttled", address=address)
+            raise SignInFailed(SIGN_IN_FAILED, field="email")
         try:
             login = normalise_email(email)
         except ValidationFailed:
             login = ""
         user = await self.store.user_by_email(login) if login else None
-        now = self.clock.now()
         usable = user is not None and user.disabled_at is None and not user.locked(now)
         if len(password) > 1024:
             password = ""  # never feed an oversized input to the KDF
@@ -122,6 +129,7 @@ class Accounts:
                 if until is not None:
                     await self.store.lock(user.id, until)
                     log.warning("web_user_locked", user_id=user.id, until=until.isoformat())
+            self.throttle.failed(address, now)
             log.info("sign_in_failed", user_id=user.id if user else None)
             raise SignInFailed(SIGN_IN_FAILED, field="email")
         if user.failed_attempts or user.locked_until is not None:

@@ -8,6 +8,8 @@ import secrets
 import time
 from collections import OrderedDict
 
+from hub.domain.errors import Forbidden
+from hub.domain.model import Caller, Role
 from hub.ports import ApiKeyRecord
 
 PREFIX = "hub"
@@ -23,6 +25,12 @@ def new_key() -> tuple[str, str, str]:
 def hash_secret(secret: str) -> str:
     # The secret has 256 bits of entropy, so a fast hash is enough (no dictionary to attack).
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def require_key_manager(caller: Caller | None) -> None:
+    """On the API only a firm_admin manages keys, its own firm's (None: the CLI's hub admin)."""
+    if caller is not None and caller.role is not Role.FIRM_ADMIN:
+        raise Forbidden("only the firm's firm_admin manages its API keys", field="Authorization")
 
 
 def split_key(presented: str) -> tuple[str, str] | None:
@@ -53,6 +61,9 @@ class KeyCache:
             del self._entries[key_id]
             return None
         return entry[1]
+
+    def drop(self, key_id: str) -> None:
+        self._entries.pop(key_id, None)
 
     def put(self, record: ApiKeyRecord) -> None:
         if self.seconds <= 0:

@@ -10,6 +10,7 @@ from hub.ports import UnitOfWork, UnitOfWorkFactory
 from hub.services import (
     exchange,
     handlers,
+    key_admin,
     letters,
     portal,
     procedures,
@@ -24,6 +25,7 @@ HANDLERS = {**handlers.HANDLERS, **letters.HANDLERS, **registry.HANDLERS,
 HANDLERS.update(procedures.HANDLERS)  # the control sheet's notes (替代程序)
 HANDLERS.update(webhooks.HANDLERS)  # audit-software webhooks (adapters/audit_software)
 HANDLERS.update(portal.HANDLERS)  # the company reply portal (adapters/portal)
+HANDLERS.update(key_admin.HANDLERS)  # revoking and rotating API keys
 
 
 class MessageBus:

@@ -11,6 +11,7 @@ from hub.domain.procedures import AlternativeProcedure
 from hub.domain.replies import Reply, ReplyException, ReplyStatus
 from hub.domain.responders import Responder, ResponderStatus
 from hub.ports import (
+    ApiKeyRecord,
     BlobStore,
     ConfirmationFilter,
     HistoryEntry,
@@ -61,6 +62,17 @@ class Queries:
         return Caller(
             org_id=record.org_id, org_kind=record.org_kind, role=record.role, key_id=record.id
         )
+
+    def forget_key(self, key_id: str) -> None:
+        """Drop a revoked key from this process's cache so it stops working at once here
+        (other processes trust their copy for at most `key_cache_seconds`)."""
+        self._keys.drop(key_id)
+
+    async def api_keys(self, caller: Caller) -> list[ApiKeyRecord]:
+        """The keys of the caller's own organisation (a firm_admin's view; never a secret)."""
+        apikeys.require_key_manager(caller)
+        async with self.uow_factory() as uow:
+            return await uow.api_keys.of_org(caller.org_id)
 
     async def engagement(self, caller: Caller, engagement_id: str) -> Engagement:
         async with self.uow_factory() as uow:

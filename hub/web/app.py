@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.httpedge import refuse_control_characters
-from hub.web import pages
+from hub.web import key_pages, pages
 from hub.web.deps import PREFIX, WEB_DEPS, WebDeps
 from hub.web.render import error_pages
 from hub.web.security import headers, redirect, session_guard
@@ -18,6 +18,7 @@ def create_web_app(deps: WebDeps) -> web.Application:
                           client_max_size=64 * 1024)  # forms only: sign-in and sign-out
     app[WEB_DEPS] = deps
     app.add_routes(pages.routes)
+    app.add_routes(key_pages.routes)
     return app
 
 

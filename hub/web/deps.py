@@ -8,6 +8,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from hub.clientip import Network
 from hub.domain.model import Caller
 from hub.domain.users import WebSession, WebUser
 from hub.ports import Clock, SystemClock
@@ -46,6 +47,8 @@ class WebDeps:
     bus: MessageBus | None = None
     """Takes what users do (alternative procedures noted on a confirmation)."""
     page_size: int = 50
+    trusted_proxies: tuple[Network, ...] = ()
+    """Proxies whose X-Forwarded-For names the client (settings.trusted_proxies)."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from hub.clientip import client_ip
 from hub.domain.commands import NoteProcedure, RetryLetter
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Caller
@@ -52,8 +53,11 @@ async def login(request: web.Request) -> web.Response:
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     going = safe_next(str(form.get("next", "")))  # checked before any session exists
     try:
-        done = await web_deps(request).accounts.sign_in(
-            email, password, request.headers.get("User-Agent", ""))
+        deps = web_deps(request)
+        done = await deps.accounts.sign_in(
+            email, password, request.headers.get("User-Agent", ""),
+            client_ip(request.remote, request.headers.get("X-Forwarded-For"),
+                      deps.trusted_proxies))
     except SignInFailed as e:
         return _sign_in_form(request, str(form.get("next", "")), error=e.message,
                              email=email[:255], status=401)

@@ -313,7 +313,7 @@ async def test_authentication_and_roles(hub: Hub, firm: Firm) -> None:
     bank_key = await hub.key(bank_id, "bank_operator")
     async with hub.client(bank_key) as http:
         resp = await http.post("/api/v1/confirmations", json=firm.letter("bank_format1"))
-        assert resp.status == 403 and resp.content_type == PROBLEM
+        assert resp.status == 404 and resp.content_type == PROBLEM
 
 
 async def test_health_readiness_and_openapi(hub: Hub) -> None:

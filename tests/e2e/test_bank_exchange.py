@@ -241,7 +241,7 @@ async def test_another_banks_key_gets_404_on_the_inbox_item(hub: Hub) -> None:
         assert (await http.post(f"/api/v1/inbox/{item['id']}/receipt", json={})).status == 404
         assert (await (await http.get("/api/v1/inbox")).json())["items"] == []
     async with firm.hub.client(firm.key) as http:
-        assert (await http.get("/api/v1/inbox")).status == 403
+        assert (await http.get("/api/v1/inbox")).status == 404
 
 
 async def test_a_polling_bank_can_ask_only_for_letters_it_has_not_acknowledged(hub: Hub) -> None:

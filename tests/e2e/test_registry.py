@@ -141,7 +141,7 @@ async def test_firms_search_verified_entries_and_may_not_change_them(firm: Firm)
     assert by_name[0]["status"] == "verified" and by_name[0]["channel"] == "bank_api_pull"
     assert hidden == [] and pending["status"] == "pending"
     assert wildcard["items"] == []  # % is a character to look for, not a wildcard
-    assert forbidden.status == 403
+    assert forbidden.status == 404
     assert bad_kind.status == 422 and (await bad_kind.json())["errors"][0]["field"] == "kind"
 
 

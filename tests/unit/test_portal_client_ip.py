@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.portal.clientip import client_ip, trusted_networks
+from hub.clientip import client_ip, trusted_networks
 from hub.domain.errors import ValidationFailed
 
 PROXIES = trusted_networks("10.0.0.0/8, 127.0.0.1, fd00::/8")

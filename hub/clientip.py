@@ -1,5 +1,6 @@
-"""Where a portal request came from: the peer's address, or — only behind proxies the hub is
-told to trust — the address those proxies say they received it from (X-Forwarded-For)."""
+"""Where a request (portal, web sign-in) came from: the peer's address, or — only behind
+proxies the hub is told to trust — the address those proxies say they got it from
+(X-Forwarded-For)."""
 
 from __future__ import annotations
 
