@@ -18,6 +18,7 @@ from signing import Level, SignJob, sign_off_loop
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, make_firm, new_uscc, start_hub
 from tests.e2e.test_letters import RecordingLetterMaker, submit_authorised, wait_status
+from tests.e2e.test_portal import wait_document
 
 
 @pytest.fixture
@@ -176,6 +177,9 @@ async def test_another_reply_for_an_answered_letter_is_refused_and_kept_as_evide
     assert statuses == ["accepted", "rejected"], body
     refused = next(r for r in body["items"] if r["status"] == "rejected")
     assert "answered already" in refused["reason"]
+    # the first reply's workpaper and evidence bundle are made; only then is "nothing
+    # parked" worth asserting (in either order of the second reply and the check)
+    assert (await wait_document(firm, cid, "evidence.zip")).startswith(b"PK")
     assert await hub.container.parking_store().list(limit=10) == []
 
 

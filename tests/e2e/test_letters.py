@@ -14,8 +14,29 @@ from hub.domain.model import Confirmation
 from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
 
 
+def tiny_pdf(note: str) -> bytes:
+    """A one blank page PDF that any reader opens (header, catalog, page tree, page, a
+    cross-reference table with the true offsets), ``note`` in a comment after the header."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
+    out = bytearray(b"%PDF-1.7\n% " + note.encode() + b"\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
 class RecordingLetterMaker:
-    """A stand-in for the PDF letter maker (hub.ports.LetterMaker): a tiny PDF per letter."""
+    """A stand-in for the PDF letter maker (hub.ports.LetterMaker): a tiny, unsigned but
+    readable PDF per letter, so that a verified letter's workpaper and evidence bundle (which
+    read it) are made as with real letters."""
 
     def __init__(self) -> None:
         self.made: list[str] = []
@@ -23,7 +44,7 @@ class RecordingLetterMaker:
     async def make(self, confirmation: Confirmation, *, firm_name: str,
                    client_name: str) -> bytes:
         self.made.append(confirmation.id)
-        return f"%PDF-1.7\n% {confirmation.letter_number} {client_name} {firm_name}\n".encode()
+        return tiny_pdf(f"{confirmation.letter_number} {client_name} {firm_name}")
 
 
 @pytest.fixture
