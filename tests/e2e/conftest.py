@@ -91,7 +91,10 @@ async def start_hub(
     settings = load_settings(
         env={}, data_dir=str(tmp_path), database_url=db_url, broker_url=broker_url,
         **{"relay_poll_seconds": 0.05, "scheduler_interval_seconds": 0.5,
-           "retry_base_seconds": 0.05, **overrides},
+           "retry_base_seconds": 0.05,
+           # The channels' own policies wait seconds to minutes between tries in production.
+           "bank_push_retry_base_seconds": 0.05, "bank_push_retry_max_seconds": 0.5,
+           "portal_retry_base_seconds": 0.05, "portal_retry_max_seconds": 0.5, **overrides},
     )
     await migrate(settings.database_url)
     container = build(settings, letter_maker=letter_maker, clock=clock)
