@@ -11,8 +11,9 @@ from typing import Any
 import aiohttp
 import structlog
 
+from adapters.delivery_notes import DeliveryNotes
 from adapters.signed_http import post_signed, pushed_confirmation, signature
-from hub.domain.commands import RecordDelivery, RecordDeliveryFailure, RecordDeliveryPending
+from hub.domain.commands import RecordDelivery
 from hub.domain.errors import PermanentError
 from hub.ports import BlobStore, Envelope, UnitOfWork
 
@@ -23,7 +24,7 @@ push_signature = signature
 """X-Hub-Signature of a push, as the bank checks it (adapters.signed_http.signature)."""
 
 
-class PushDelivery:
+class PushDelivery(DeliveryNotes):
     """The handler of the adapter.bank_api queue (inside the consumer's unit of work).
 
     Reads the letter and its bank's registered endpoint, POSTs them signed, and on a 2xx
@@ -32,6 +33,8 @@ class PushDelivery:
     parks it; any other answer is permanent and parks it at once. Banks may see a letter twice
     (a crash between their answer and our commit): X-Hub-Message-Id is the same every time.
     """
+
+    actor = ACTOR
 
     def __init__(self, bus: Any, blobs: BlobStore, secret: bytes, *, timeout: float = 30.0,
                  session: Callable[[], aiohttp.ClientSession] | None = None,
@@ -82,21 +85,3 @@ class PushDelivery:
         if not isinstance(receipt, str) or not receipt:
             raise PermanentError("the bank accepted the letter without a receipt_id")
         return receipt
-
-    async def retrying(self, envelope: Envelope, reason: str, attempt: int,
-                       retry_hours: float) -> None:
-        """Note on the letter, after its first failed attempt, that delivery is pending (the
-        consumer's on_retry): the firm sees it while the retries go on."""
-        confirmation_id = envelope.data.get("confirmation_id")
-        if attempt == 1 and isinstance(confirmation_id, str) \
-                and envelope.type == "letter.dispatched":
-            await self._bus.handle(RecordDeliveryPending(
-                confirmation_id=confirmation_id, reason=reason, actor=ACTOR,
-                retry_hours=retry_hours))
-
-    async def parked(self, envelope: dict[str, Any], reason: str) -> None:
-        """Note on the letter that its delivery gave up (the consumer's on_parked)."""
-        confirmation_id = envelope.get("data", {}).get("confirmation_id")
-        if isinstance(confirmation_id, str):
-            await self._bus.handle(RecordDeliveryFailure(
-                confirmation_id=confirmation_id, reason=reason, actor=ACTOR))

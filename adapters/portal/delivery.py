@@ -7,14 +7,10 @@ from typing import Any
 
 import structlog
 
+from adapters.delivery_notes import DeliveryNotes
 from adapters.portal.mailer import Mailer
 from adapters.portal.tokens import link_token, token_hash
-from hub.domain.commands import (
-    OpenPortalLink,
-    RecordDelivery,
-    RecordDeliveryFailure,
-    RecordDeliveryPending,
-)
+from hub.domain.commands import OpenPortalLink, RecordDelivery
 from hub.ports import Envelope, UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -51,13 +47,15 @@ def link_email(invite: Any, url: str, second: int | None) -> tuple[str, str]:
     return subject, body
 
 
-class PortalDelivery:
+class PortalDelivery(DeliveryNotes):
     """The handler of the adapter.portal queue (inside the consumer's unit of work).
 
     Makes the letter's one-time link (the same on a retry of the message), e-mails it to the
     registered contact, and once the SMTP server accepted it records delivery (the reply is due
     10 working days later). SMTP failures are transient: retried with backoff, then parked.
     """
+
+    actor = ACTOR
 
     def __init__(self, bus: Any, mailer: Mailer, secret: bytes, *, base_url: str,
                  valid_days_after_due: int = 14) -> None:
@@ -84,21 +82,3 @@ class PortalDelivery:
             await self._bus.handle_in(RecordDelivery(
                 confirmation_id=cid, receipt=f"e-mail {message_id}", actor=ACTOR), uow)
         log.info("portal_link_sent", confirmation_id=cid, second_request=second)
-
-    async def retrying(self, envelope: Envelope, reason: str, attempt: int,
-                       retry_hours: float) -> None:
-        """Note on the letter, after its first failed attempt, that delivery is pending (the
-        consumer's on_retry): the firm sees it while the retries go on."""
-        confirmation_id = envelope.data.get("confirmation_id")
-        if attempt == 1 and isinstance(confirmation_id, str) \
-                and envelope.type == "letter.dispatched":
-            await self._bus.handle(RecordDeliveryPending(
-                confirmation_id=confirmation_id, reason=reason, actor=ACTOR,
-                retry_hours=retry_hours))
-
-    async def parked(self, envelope: dict[str, Any], reason: str) -> None:
-        """Note on the letter that its delivery gave up (the consumer's on_parked)."""
-        confirmation_id = envelope.get("data", {}).get("confirmation_id")
-        if isinstance(confirmation_id, str):
-            await self._bus.handle(RecordDeliveryFailure(
-                confirmation_id=confirmation_id, reason=reason, actor=ACTOR))
