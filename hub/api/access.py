@@ -104,8 +104,7 @@ def allowed(method: str, template: str, role: Role) -> bool:
 
 def decide(method: str, template: str, role: Role) -> None:
     """Raise NotFound for a route the table does not know or a role it excludes (same body)."""
-    key = ("GET" if method == "HEAD" else method, template)
-    if key not in ACCESS or role not in ACCESS[key]:
+    if not allowed(method, template, role):
         raise NotFound("no such resource")
 
 
