@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from tests.cli import hub_cli
 from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
-from tests.e2e.test_cli import hub_cli
 
 
 async def status_of(hub: Hub, key: str, path: str = "/api/v1/confirmations") -> int:
@@ -89,12 +89,12 @@ async def test_the_cli_lists_revokes_and_rotates_and_the_running_api_follows(
         spare = await hub.key(firm.org_id, "auditor")
         assert await status_of(hub, firm.key) == 200  # read, so this process caches it
 
-        listed = hub_cli(db_url, "apikey", "list", "--org", firm.org_id, tmp_path=tmp_path)
+        listed = await hub_cli(db_url, "apikey", "list", "--org", firm.org_id, tmp_path=tmp_path)
         assert listed.returncode == 0, listed.stderr
         assert key_id in listed.stdout and firm.key.split("_", 2)[2] not in listed.stdout
 
-        revoked = hub_cli(db_url, "apikey", "revoke", key_id, "--operator", "张三",
-                          tmp_path=tmp_path)
+        revoked = await hub_cli(db_url, "apikey", "revoke", key_id, "--operator", "张三",
+                                tmp_path=tmp_path)
         assert revoked.returncode == 0, revoked.stderr
         # Another process revoked it: this one stops taking it once its brief cache lapses.
         for _ in range(100):
@@ -102,19 +102,19 @@ async def test_the_cli_lists_revokes_and_rotates_and_the_running_api_follows(
                 break
             await asyncio.sleep(0.1)
         assert await status_of(hub, firm.key) == 401
-        twice = hub_cli(db_url, "apikey", "revoke", key_id, "--operator", "张三",
-                        tmp_path=tmp_path)
+        twice = await hub_cli(db_url, "apikey", "revoke", key_id, "--operator", "张三",
+                              tmp_path=tmp_path)
         assert twice.returncode == 2 and "revoked already" in twice.stderr
 
-        rotated = hub_cli(db_url, "apikey", "rotate", spare.split("_")[1], "--operator", "李四",
-                          tmp_path=tmp_path)
+        rotated = await hub_cli(db_url, "apikey", "rotate", spare.split("_")[1],
+                                "--operator", "李四", tmp_path=tmp_path)
         assert rotated.returncode == 0, rotated.stderr
         assert await status_of(hub, rotated.stdout.strip()) == 200
         assert await status_of(hub, spare) == 401  # never used here: not cached, refused at once
         assert await logged(hub, key_id) == [("api_key.created", "cli"),
                                              ("api_key.revoked", "cli:张三")]
-        missing = hub_cli(db_url, "apikey", "rotate", "nosuchkey", "--operator", "李四",
-                          tmp_path=tmp_path)
+        missing = await hub_cli(db_url, "apikey", "rotate", "nosuchkey", "--operator", "李四",
+                                tmp_path=tmp_path)
         assert missing.returncode == 2 and "nosuchkey" in missing.stderr
     finally:
         await hub.runtime.stop()

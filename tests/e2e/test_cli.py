@@ -15,25 +15,19 @@ from sqlalchemy import text
 
 import schemas
 from hub.db.engine import create_engine
+from tests.cli import hub_cli
 from tests.conftest import free_port
 from tests.e2e.conftest import new_uscc, start_hub
 
 
-def hub_cli(db_url: str, *args: str, tmp_path: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HUB_DATABASE_URL": db_url, "HUB_DATA_DIR": str(tmp_path),
-           "HUB_LOG_LEVEL": "warning"}
-    return subprocess.run([sys.executable, "-m", "hub.cli", *args], env=env, text=True,
-                          capture_output=True, timeout=120)
-
-
 async def test_org_and_key_commands_give_a_working_key(db_url: str, tmp_path: Any) -> None:
-    assert hub_cli(db_url, "migrate", tmp_path=tmp_path).returncode == 0
-    made = hub_cli(db_url, "org", "create", "--kind", "firm", "--name", "信达会计师事务所",
-                   "--uscc", new_uscc(), tmp_path=tmp_path)
+    assert (await hub_cli(db_url, "migrate", tmp_path=tmp_path)).returncode == 0
+    made = await hub_cli(db_url, "org", "create", "--kind", "firm", "--name", "信达会计师事务所",
+                         "--uscc", new_uscc(), tmp_path=tmp_path)
     assert made.returncode == 0, made.stderr
     org_id = made.stdout.strip()
-    key = hub_cli(db_url, "apikey", "create", "--org", org_id, "--role", "auditor",
-                  tmp_path=tmp_path)
+    key = await hub_cli(db_url, "apikey", "create", "--org", org_id, "--role", "auditor",
+                        tmp_path=tmp_path)
     assert key.returncode == 0, key.stderr
     api_key = key.stdout.strip()
     # The key is shown once and works; the database holds only a hash of it.
@@ -49,21 +43,21 @@ async def test_org_and_key_commands_give_a_working_key(db_url: str, tmp_path: An
         assert stored and all(secret not in s for s in stored)
     finally:
         await hub.runtime.stop()
-    bad = hub_cli(db_url, "org", "create", "--kind", "bank", "--name", "错号银行",
-                  "--uscc", "91110000710935732A", tmp_path=tmp_path)
+    bad = await hub_cli(db_url, "org", "create", "--kind", "bank", "--name", "错号银行",
+                        "--uscc", "91110000710935732A", tmp_path=tmp_path)
     assert bad.returncode == 2
     assert "uscc" in bad.stderr and "check digit" in bad.stderr
-    wrong_role = hub_cli(db_url, "apikey", "create", "--org", org_id, "--role",
-                         "bank_operator", tmp_path=tmp_path)
+    wrong_role = await hub_cli(db_url, "apikey", "create", "--org", org_id, "--role",
+                               "bank_operator", tmp_path=tmp_path)
     assert wrong_role.returncode == 2 and "role" in wrong_role.stderr
 
 
 async def test_audit_verify_names_the_altered_entry(db_url: str, tmp_path: Any) -> None:
-    assert hub_cli(db_url, "migrate", tmp_path=tmp_path).returncode == 0
+    assert (await hub_cli(db_url, "migrate", tmp_path=tmp_path)).returncode == 0
     for kind in ("firm", "bank", "company", "company"):
-        assert hub_cli(db_url, "org", "create", "--kind", kind, "--name", f"{kind}名称",
-                       "--uscc", new_uscc(), tmp_path=tmp_path).returncode == 0
-    ok = hub_cli(db_url, "audit", "verify", tmp_path=tmp_path)
+        assert (await hub_cli(db_url, "org", "create", "--kind", kind, "--name", f"{kind}名称",
+                              "--uscc", new_uscc(), tmp_path=tmp_path)).returncode == 0
+    ok = await hub_cli(db_url, "audit", "verify", tmp_path=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert "4 entries" in ok.stdout
     engine = create_engine(db_url)
@@ -75,28 +69,28 @@ async def test_audit_verify_names_the_altered_entry(db_url: str, tmp_path: Any) 
                 "UPDATE event_log SET actor = 'someone else' WHERE seq = :seq"), {"seq": seq})
     finally:
         await engine.dispose()
-    broken = hub_cli(db_url, "audit", "verify", tmp_path=tmp_path)
+    broken = await hub_cli(db_url, "audit", "verify", tmp_path=tmp_path)
     assert broken.returncode == 1
     assert f"seq={seq}" in broken.stderr
 
 
 async def test_serve_logs_json_lines_with_ids_and_no_secrets(tmp_path: Any) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path}/hub.db"
-    assert hub_cli(db_url, "migrate", tmp_path=tmp_path).returncode == 0
-    firm = hub_cli(db_url, "org", "create", "--kind", "firm", "--name", "信达会计师事务所",
-                   "--uscc", new_uscc(), tmp_path=tmp_path).stdout.strip()
+    assert (await hub_cli(db_url, "migrate", tmp_path=tmp_path)).returncode == 0
+    firm = (await hub_cli(db_url, "org", "create", "--kind", "firm", "--name", "信达会计师事务所",
+                          "--uscc", new_uscc(), tmp_path=tmp_path)).stdout.strip()
     bank_uscc = new_uscc()
-    bank = hub_cli(db_url, "responder", "register", "--operator", "张三", "--kind", "bank",
-                   "--name", "示范银行", "--uscc", bank_uscc, "--bank-code", "313100000013",
-                   "--channel", "bank_api_pull", tmp_path=tmp_path)
+    bank = await hub_cli(db_url, "responder", "register", "--operator", "张三", "--kind", "bank",
+                         "--name", "示范银行", "--uscc", bank_uscc, "--bank-code", "313100000013",
+                         "--channel", "bank_api_pull", tmp_path=tmp_path)
     assert bank.returncode == 0, bank.stderr
-    refused = hub_cli(db_url, "responder", "verify", "--operator", "张三", bank.stdout.strip(),
-                      tmp_path=tmp_path)
+    refused = await hub_cli(db_url, "responder", "verify", "--operator", "张三",
+                            bank.stdout.strip(), tmp_path=tmp_path)
     assert refused.returncode == 2 and "another admin" in refused.stderr  # four eyes
-    assert hub_cli(db_url, "responder", "verify", "--operator", "李四", bank.stdout.strip(),
-                   tmp_path=tmp_path).returncode == 0
-    api_key = hub_cli(db_url, "apikey", "create", "--org", firm, "--role", "auditor",
-                      tmp_path=tmp_path).stdout.strip()
+    assert (await hub_cli(db_url, "responder", "verify", "--operator", "李四", bank.stdout.strip(),
+                          tmp_path=tmp_path)).returncode == 0
+    api_key = (await hub_cli(db_url, "apikey", "create", "--org", firm, "--role", "auditor",
+                             tmp_path=tmp_path)).stdout.strip()
     env = {**os.environ, "HUB_DATABASE_URL": db_url, "HUB_DATA_DIR": str(tmp_path),
            "HUB_LOG_LEVEL": "debug", "HUB_LOG_FORMAT": "json"}
     port = free_port()
@@ -121,8 +115,9 @@ async def test_serve_logs_json_lines_with_ids_and_no_secrets(tmp_path: Any) -> N
             cid = (await made.json())["id"]
             await http.get(f"/api/v1/confirmations/{cid}/history")
             # Once authorised, a worker makes the letter: its log lines carry both ids.
-            signer = hub_cli(db_url, "apikey", "create", "--org", engagement["client_org_id"],
-                             "--role", "client_signer", tmp_path=tmp_path).stdout.strip()
+            signer = (await hub_cli(db_url, "apikey", "create", "--org",
+                                    engagement["client_org_id"], "--role", "client_signer",
+                                    tmp_path=tmp_path)).stdout.strip()
             authorised = await http.post(f"/api/v1/confirmations/{cid}/authorization",
                                          headers={"Authorization": f"Bearer {signer}"})
             assert authorised.status == 200, await authorised.text()
