@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from hub.domain.commands import RecordDeliveryFailure, RecordDeliveryPending
-from hub.ports import Envelope
+from hub.ports import CommandBus, Envelope
 
 
 class DeliveryNotes:
     """The consumer's on_retry and on_parked for a channel adapter that holds `_bus`."""
 
-    _bus: Any
+    _bus: CommandBus
     actor: str
 
     async def retrying(self, envelope: Envelope, reason: str, attempt: int,

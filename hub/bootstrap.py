@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.api import ApiDeps
 from hub.calendar_data import prc_calendar
 from hub.certificates import read_certificate
+from hub.clocks import SystemClock
 from hub.domain.calendar import WorkingDayCalendar
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Confirmation
@@ -24,7 +25,6 @@ from hub.ports import (
     Clock,
     LetterMaker,
     ReplyChecker,
-    SystemClock,
     UnitOfWorkFactory,
     WorkpaperMaker,
 )

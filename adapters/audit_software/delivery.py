@@ -17,7 +17,7 @@ from adapters.signed_http import post_signed, pushed_confirmation
 from hub.domain.commands import RecordWorkpaperDelivery, RecordWorkpaperDeliveryFailure
 from hub.domain.errors import PermanentError
 from hub.domain.model import Confirmation, Document
-from hub.ports import Envelope, SecretBox, UnitOfWork
+from hub.ports import CommandBus, Envelope, SecretBox, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -47,7 +47,7 @@ class WorkpaperWebhook:
     says so in X-Hub-Redelivery.
     """
 
-    def __init__(self, bus: Any, secrets: SecretBox, base_url: str, *, timeout: float = 10.0,
+    def __init__(self, bus: CommandBus, secrets: SecretBox, base_url: str, *, timeout: float = 10.0,
                  private_networks: bool = False,
                  session: Callable[[], aiohttp.ClientSession] | None = None,
                  clock: Callable[[], float] = time.time) -> None:

@@ -6,7 +6,6 @@ import base64
 import json
 import time
 from collections.abc import Callable
-from typing import Any
 
 import aiohttp
 import structlog
@@ -15,7 +14,7 @@ from adapters.delivery_notes import DeliveryNotes
 from adapters.signed_http import post_signed, pushed_confirmation, signature
 from hub.domain.commands import RecordDelivery
 from hub.domain.errors import PermanentError
-from hub.ports import BlobStore, Envelope, UnitOfWork
+from hub.ports import BlobStore, CommandBus, Envelope, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +35,7 @@ class PushDelivery(DeliveryNotes):
 
     actor = ACTOR
 
-    def __init__(self, bus: Any, blobs: BlobStore, secret: bytes, *, timeout: float = 30.0,
+    def __init__(self, bus: CommandBus, blobs: BlobStore, secret: bytes, *, timeout: float = 30.0,
                  session: Callable[[], aiohttp.ClientSession] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self._bus = bus

@@ -11,7 +11,7 @@ from adapters.delivery_notes import DeliveryNotes
 from adapters.portal.mailer import Mailer
 from adapters.portal.tokens import link_token, token_hash
 from hub.domain.commands import OpenPortalLink, RecordDelivery
-from hub.ports import Envelope, UnitOfWork
+from hub.ports import CommandBus, Envelope, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -57,7 +57,7 @@ class PortalDelivery(DeliveryNotes):
 
     actor = ACTOR
 
-    def __init__(self, bus: Any, mailer: Mailer, secret: bytes, *, base_url: str,
+    def __init__(self, bus: CommandBus, mailer: Mailer, secret: bytes, *, base_url: str,
                  valid_days_after_due: int = 14) -> None:
         self._bus = bus
         self._mailer = mailer

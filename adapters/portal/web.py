@@ -30,7 +30,7 @@ from hub.domain.portal import (
     LinkUnusable,
     masked_email,
 )
-from hub.ports import BlobStore, Clock
+from hub.ports import BlobStore, Clock, CommandBus
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +54,7 @@ HEADERS = {
 
 @dataclass(frozen=True)
 class PortalDeps:
-    bus: Any
+    bus: CommandBus
     reader: Any  # hub.services.portal.PortalReader
     blobs: BlobStore
     mailer: Mailer

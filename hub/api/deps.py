@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from hub.clocks import SystemClock
 from hub.domain.model import Caller
-from hub.ports import Clock, SystemClock
+from hub.ports import Clock
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
 from hub.services.submissions import Submissions

@@ -38,6 +38,10 @@ ROLE_ORG_KINDS: dict[Role, frozenset[OrgKind]] = {
 }
 
 
+SYSTEM_ACTOR = "system"
+"""The actor named in history when the hub acts on its own (scheduler, workers)."""
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is asking: an API key's organisation and role. Repositories scope every query by it."""

@@ -1,6 +1,5 @@
-"""Messaging: topology, envelope codec, relay, consumer, and the embedded and RabbitMQ brokers."""
+"""Messaging: topology, relay, consumer, and the embedded and RabbitMQ brokers."""
 
-from hub.messaging.codec import decode, encode
 from hub.messaging.consumer import Consumer, ConsumerStats, backoff_seconds, verdict
 from hub.messaging.embedded import EmbeddedBroker
 from hub.messaging.errors import (
@@ -9,7 +8,6 @@ from hub.messaging.errors import (
     PublishFailed,
     PublishReturned,
     PublishTimeout,
-    UndecodableMessage,
 )
 from hub.messaging.factory import create_broker
 from hub.messaging.rabbit import RabbitBroker
@@ -25,6 +23,7 @@ from hub.messaging.topology import (
     default_topology,
     topic_matches,
 )
+from hub.ports.envelope import UndecodableMessage, decode, encode
 
 __all__ = [
     "BrokerClosed",

@@ -13,18 +13,17 @@ from typing import TYPE_CHECKING, Any, Literal
 import structlog
 
 from hub.domain.errors import HubError, TransientError
-from hub.messaging.codec import decode, envelope_or_raw
-from hub.messaging.errors import UndecodableMessage
 from hub.ports import (
     Broker,
     Delivery,
     Envelope,
-    Handler,
+    MessageHandler,
     ParkingStore,
     Settlement,
     Subscription,
     UnitOfWorkFactory,
 )
+from hub.ports.envelope import UndecodableMessage, decode, envelope_or_raw
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -137,7 +136,7 @@ class Consumer:
         self,
         name: str,
         queue: str,
-        handler: Handler,
+        handler: MessageHandler,
         broker: Broker,
         uow_factory: UnitOfWorkFactory,
         parking: ParkingStore,

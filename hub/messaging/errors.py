@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.domain.errors import PermanentError, TransientError
+from hub.domain.errors import TransientError
 
 
 class BrokerError(TransientError):
@@ -33,9 +33,3 @@ class BrokerClosed(BrokerError):
     """The broker object was closed (or never connected) in this process."""
 
     code = "broker_closed"
-
-
-class UndecodableMessage(PermanentError):
-    """A message body is not a valid envelope; the consumer parks it."""
-
-    code = "undecodable_message"

@@ -24,7 +24,6 @@ from aio_pika.exceptions import (
 )
 from aiormq import spec
 
-from hub.messaging.codec import CONTENT_TYPE
 from hub.messaging.errors import (
     BrokerClosed,
     BrokerError,
@@ -46,6 +45,7 @@ from hub.messaging.topology import (
     work_queue_arguments,
 )
 from hub.ports import DeliveryCallback, Settlement, Subscription
+from hub.ports.envelope import CONTENT_TYPE
 
 log = structlog.get_logger(__name__)
 

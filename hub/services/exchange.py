@@ -11,7 +11,7 @@ import structlog
 
 from hub.domain import commands, events
 from hub.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from hub.domain.model import Caller, Confirmation, LetterType, Role, Status
+from hub.domain.model import SYSTEM_ACTOR, Caller, Confirmation, LetterType, Role, Status
 from hub.domain.replies import (
     Reply,
     ReplyStatus,
@@ -20,7 +20,7 @@ from hub.domain.replies import (
     exceptions_from_differences,
     stated_mismatches,
 )
-from hub.ports import SYSTEM_ACTOR, UnitOfWork
+from hub.ports import UnitOfWork
 from hub.services.handlers import Deps, Handler, confirmation_of
 
 log = structlog.get_logger(__name__)

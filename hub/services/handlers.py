@@ -23,6 +23,7 @@ from hub.domain.errors import (
 )
 from hub.domain.model import (
     ROLE_ORG_KINDS,
+    SYSTEM_ACTOR,
     Caller,
     Confirmation,
     Engagement,
@@ -36,7 +37,6 @@ from hub.domain.model import (
 from hub.domain.responders import Responder, require_routable
 from hub.domain.uscc import validate_uscc
 from hub.ports import (
-    SYSTEM_ACTOR,
     ApiKeyRecord,
     BlobStore,
     CertificateReader,

@@ -6,8 +6,8 @@ import structlog
 
 from hub.domain import commands
 from hub.domain.errors import Forbidden, NotFound
-from hub.domain.model import Confirmation, Document, Role, Status
-from hub.ports import SYSTEM_ACTOR, UnitOfWork
+from hub.domain.model import SYSTEM_ACTOR, Confirmation, Document, Role, Status
+from hub.ports import UnitOfWork
 from hub.services.exchange import dispatch
 from hub.services.handlers import Deps, Handler, _require_firm, client_name_of, confirmation_of
 

@@ -12,7 +12,7 @@ import structlog
 
 from hub.domain import commands, events
 from hub.domain.errors import PermanentError, ValidationFailed
-from hub.domain.model import Confirmation, Status
+from hub.domain.model import SYSTEM_ACTOR, Confirmation, Status
 from hub.domain.portal import (
     AGREED,
     DIFFERENCES,
@@ -33,7 +33,7 @@ from hub.domain.portal import (
     typed_rows,
 )
 from hub.domain.replies import Reply, ReplyException, ReplyStatus, data_sha256
-from hub.ports import SYSTEM_ACTOR, UnitOfWork, UnitOfWorkFactory
+from hub.ports import UnitOfWork, UnitOfWorkFactory
 from hub.services.exchange import REPLY_WINDOW_WORKING_DAYS
 from hub.services.handlers import Deps, Handler, client_name_of, confirmation_of
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 
 from hub.domain import commands
-from hub.ports import Envelope, UnitOfWork
+from hub.ports import Envelope, MessageHandler, UnitOfWork
 from hub.services.messagebus import MessageBus
 
 log = structlog.get_logger(__name__)
 
-JobHandler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
-
-
-def jobs_handler(bus: MessageBus) -> JobHandler:
+def jobs_handler(bus: MessageBus) -> MessageHandler:
     """The handler of the `hub.jobs` queue; runs inside the consumer's unit of work."""
 
     def command_for(envelope: Envelope) -> commands.Command | None:

@@ -8,9 +8,9 @@ import structlog
 
 from hub.domain import commands, events
 from hub.domain.errors import NotFound
-from hub.domain.model import Document, Status
+from hub.domain.model import SYSTEM_ACTOR, Document, Status
 from hub.domain.replies import ReplyStatus
-from hub.ports import SYSTEM_ACTOR, UnitOfWork, WorkpaperInput
+from hub.ports import UnitOfWork, WorkpaperInput
 from hub.services.handlers import Deps, Handler, confirmation_of
 
 log = structlog.get_logger(__name__)

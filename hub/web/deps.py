@@ -9,9 +9,10 @@ from typing import Protocol
 from aiohttp import web
 
 from hub.clientip import Network
+from hub.clocks import SystemClock
 from hub.domain.model import Caller
 from hub.domain.users import WebSession, WebUser
-from hub.ports import Clock, SystemClock
+from hub.ports import Clock
 from hub.services.accounts import Accounts
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub.clocks import FrozenClock
 from hub.db import (
     SqlAlchemyOutboxStore,
     SqlAlchemyParkingStore,
@@ -18,7 +19,6 @@ from hub.db import (
 )
 from hub.domain import events
 from hub.domain.errors import NotFound
-from hub.ports import FrozenClock
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hub.messaging.codec import encode
 from hub.ports import Envelope, OutboxRow, ParkedMessage, UnitOfWork
+from hub.ports.envelope import encode
 from hub.settings import Settings
 
 

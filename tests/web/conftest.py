@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from hub.bootstrap import Container, build
+from hub.clocks import FrozenClock
 from hub.db.migrate import migrate
 from hub.domain.commands import CreateOrganisation
-from hub.ports import FrozenClock
 from hub.services.accounts import Accounts
 from hub.services.passwords import KdfParameters, PasswordKdf
 from hub.settings import load_settings

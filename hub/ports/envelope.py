@@ -1,18 +1,65 @@
-"""The message envelope as UTF-8 JSON bytes, in both directions."""
+"""The message envelope and its one codec: a dict, and UTF-8 JSON bytes, both directions."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from hub.messaging.errors import UndecodableMessage
-from hub.ports import Envelope
+from hub.domain.errors import PermanentError
 
 CONTENT_TYPE = "application/json"
 
+
+class UndecodableMessage(PermanentError):
+    """A message body is not a valid envelope; the consumer parks it."""
+
+    code = "undecodable_message"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What travels on the broker; `message_id` is fixed when the outbox row is written."""
+
+    message_id: str
+    type: str
+    occurred_at: str
+    data: dict[str, Any]
+    correlation_id: str | None = None
+    schema_version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "message_id": self.message_id,
+            "type": self.type,
+            "occurred_at": self.occurred_at,
+            "schema_version": self.schema_version,
+            "data": self.data,
+        }
+        if self.correlation_id:
+            d["correlation_id"] = self.correlation_id
+        return d
+
+    @staticmethod
+    def new_id() -> str:
+        return str(uuid.uuid4())
+
+    @classmethod
+    def from_stored(cls, d: Mapping[str, Any], *, message_id: str | None = None) -> Envelope:
+        """The envelope a stored dict holds (`message_id`, when given, is the row's own);
+        lenient, as the dict was written by the hub itself."""
+        return cls(
+            message_id=message_id or str(d.get("message_id", "")),
+            type=str(d.get("type", "")),
+            occurred_at=str(d.get("occurred_at", "")),
+            data=dict(d.get("data") or {}),
+            correlation_id=d.get("correlation_id"),
+            schema_version=int(d.get("schema_version", 1)),
+        )
 
 def _default(value: object) -> str:
     # Money stays exact: Decimal travels as a JSON string (DESIGN.md, "Domain facts").
