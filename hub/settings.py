@@ -142,10 +142,6 @@ class Settings:
     """debug, info, warning or error."""
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
     def embedded_broker(self) -> bool:
         return self.broker_url.startswith("embedded:")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -173,8 +173,3 @@ def done(letter_number: str, answer: str, differences: int) -> str:
     return page("回函已提交", f"""<section><h1>回函已提交</h1>
 <p>函证编号 {e(letter_number)} 的回函已提交：{e(text)}。</p>
 <p>电子函证中心已生成回函文件并加盖电子印章，直接送达会计师事务所。此链接已失效。</p></section>""")
-
-
-def figures_form(fields: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """The last value of each text field (what the page shows again after an error)."""
-    return dict(fields)

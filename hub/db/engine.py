@@ -39,12 +39,6 @@ IMMEDIATE = {BEGIN_OPTION: "IMMEDIATE"}
 _BEGIN_MODES = frozenset({"IMMEDIATE", "DEFERRED", "EXCLUSIVE"})
 
 
-def is_sqlite(engine_or_url: AsyncEngine | str | URL) -> bool:
-    if isinstance(engine_or_url, AsyncEngine):
-        return engine_or_url.dialect.name == "sqlite"
-    return make_url(engine_or_url).get_backend_name() == "sqlite"
-
-
 def create_engine(
     url: str | URL, *, echo: bool = False, pool_size: int = 20, max_overflow: int = 10
 ) -> AsyncEngine:

@@ -84,6 +84,13 @@ class SqlAlchemyUserStore:
             await conn.execute(update(web_users).where(web_users.c.id == user_id)
                                .values(failed_attempts=0, locked_until=None))
 
+    async def replace_password_hash(self, user_id: str, old: str, new: str) -> bool:
+        async with begin_write(self._engine) as conn:
+            done = await conn.execute(update(web_users).where(
+                web_users.c.id == user_id, web_users.c.password_hash == old
+            ).values(password_hash=new))
+        return bool(done.rowcount)
+
     async def disable_user(self, user_id: str, at: datetime) -> None:
         """No more sign-ins, and the user's open sessions end now."""
         async with begin_write(self._engine) as conn:

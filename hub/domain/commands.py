@@ -81,13 +81,6 @@ class CancelConfirmation(Command):
 
 
 @dataclass(frozen=True)
-class RequestAuthorisation(Command):
-    """Sent by the jobs worker when a submitted request reaches it."""
-
-    confirmation_id: str
-
-
-@dataclass(frozen=True)
 class ExpireAuthorisations(Command):
     """Sent by the scheduler: expire requests whose authorisation window has passed."""
 
@@ -166,13 +159,6 @@ class RetireResponder(Command):
     responder_id: str
     version: int
     reason: str | None = None
-
-
-@dataclass(frozen=True)
-class DispatchLetter(Command):
-    """Sent by the jobs worker when a letter is ready: route it to the registered channel."""
-
-    confirmation_id: str
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,6 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
 """(Chinese, English) by event type; an unknown type is shown as it is."""
 
 
-def event_label_zh(event_type: str) -> str:
-    return EVENT_LABELS.get(event_type, (event_type, event_type))[0]
-
-
 def event_label_both(event_type: str) -> str:
     zh, en = EVENT_LABELS.get(event_type, (event_type, event_type))
     return zh if zh == en else f"{zh} / {en}"

@@ -179,17 +179,6 @@ class Engagement:
                                    "the due date", field="/second_request_days")
 
 
-@dataclass
-class Transition:
-    """One entry of a confirmation's status history (状态流转记录)."""
-
-    from_status: Status | None
-    to_status: Status
-    at: datetime
-    actor: str
-    reason: str | None = None
-
-
 @dataclass(frozen=True)
 class Document:
     """A stored document of a confirmation: the signed letter now, replies and more later."""

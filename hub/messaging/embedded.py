@@ -274,11 +274,6 @@ class EmbeddedBroker:
         log.info("consumer_subscribed", queue=queue, prefetch=prefetch)
         return subscription
 
-    def depth(self, queue: str) -> int:
-        """Messages waiting or unsettled in a queue (delayed retries not counted)."""
-        q = self._queues[queue]
-        return len(q.ready) + len(q.unacked)
-
 
 def _attempt(headers: dict[str, Any] | None) -> int:
     try:

@@ -139,13 +139,6 @@ JOBS_BINDINGS: tuple[str, ...] = (
     "reply.received",
 )
 
-# Patterns an earlier version bound, unbound when the topology is declared (RabbitMQ keeps a
-# binding until it is removed): the submission now asks for authorisation itself and the letter
-# maker dispatches its letter, so hub.jobs no longer needs these events.
-RETIRED_BINDINGS: dict[str, tuple[str, ...]] = {
-    JOBS_QUEUE: ("confirmation.submitted", "confirmation.status.letter_ready"),
-}
-
 # What the bank API adapter delivers: letters dispatched to banks that take pushes.
 BANK_API_BINDINGS: tuple[str, ...] = ("letter.dispatched.bank_api_push",
                                       "letter.second_request.bank_api_push")
@@ -253,8 +246,5 @@ async def declare_work_queue(
     )
     for pattern in spec.bindings:
         await queue.bind(EVENTS_EXCHANGE, routing_key=pattern)
-    for pattern in RETIRED_BINDINGS.get(spec.name, ()):
-        if pattern not in spec.bindings:  # unbinding one that is not there is harmless
-            await queue.unbind(EVENTS_EXCHANGE, routing_key=pattern)
     await queue.bind(REQUEUE_EXCHANGE, routing_key=spec.name)
     return queue

@@ -134,6 +134,7 @@ class Accounts:
             raise SignInFailed(SIGN_IN_FAILED, field="email")
         if user.failed_attempts or user.locked_until is not None:
             await self.store.reset_failures(user.id)
+        await self._rehash_if_weaker(user, password)
         token = secrets.token_urlsafe(32)
         session = WebSession(id=token_id(token), user_id=user.id,
                              csrf_token=secrets.token_urlsafe(32), created_at=now,
@@ -143,6 +144,14 @@ class Accounts:
         await self.store.end_sessions_before(now)  # housekeeping: sessions long expired
         log.info("signed_in", user_id=user.id, org_id=user.org_id)
         return SignedIn(token, session, user)
+
+    async def _rehash_if_weaker(self, user: WebUser, password: str) -> None:
+        """Upgrade a hash made at a lower cost than the KDF's now, while the password is at
+        hand (the only moment it is)."""
+        if user.password_hash and self.kdf.needs_rehash(user.password_hash):
+            stored = await self.store.replace_password_hash(
+                user.id, user.password_hash, await self.kdf.hash(password))
+            log.info("password_rehashed", user_id=user.id, stored=stored)
 
     async def resume(self, token: str) -> tuple[WebSession, WebUser] | None:
         """The live session a cookie's token stands for, and its user (None: sign in again)."""

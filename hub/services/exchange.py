@@ -43,17 +43,6 @@ ANSWERED = frozenset({Status.REPLIED, Status.VERIFIED, Status.WORKPAPER_DELIVERE
 """A letter in one of these has the one reply that counts."""
 
 
-async def dispatch_letter(cmd: commands.DispatchLetter, uow: UnitOfWork,
-                          deps: Deps) -> Confirmation | None:
-    """Send a ready letter to the responder's registered, verified channel (发函)."""
-    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
-    if c.status is not Status.LETTER_READY:
-        log.info("dispatch_skipped", confirmation_id=c.id, status=c.status.value)
-        return None
-    await dispatch(c, uow, deps)
-    return c
-
-
 async def dispatch(c: Confirmation, uow: UnitOfWork, deps: Deps) -> None:
     """Dispatch `c`, ready and locked by the caller, or fail it if its responder's registry
     entry can no longer be routed to."""
@@ -303,7 +292,6 @@ async def send_second_requests(cmd: commands.SendSecondRequests, uow: UnitOfWork
 
 
 HANDLERS: dict[type[commands.Command], Handler] = {
-    commands.DispatchLetter: dispatch_letter,
     commands.AcknowledgeReceipt: acknowledge_receipt,
     commands.ReturnLetter: return_letter,
     commands.UploadReply: upload_reply,

@@ -32,7 +32,6 @@ from hub.domain.model import (
     Organisation,
     OrgKind,
     Role,
-    Status,
 )
 from hub.domain.responders import Responder, require_routable
 from hub.domain.uscc import validate_uscc
@@ -358,20 +357,6 @@ async def cancel_confirmation(
     return c
 
 
-async def request_authorisation(
-    cmd: commands.RequestAuthorisation, uow: UnitOfWork, deps: Deps
-) -> Confirmation | None:
-    """A draft still waiting for its request (submission asks at once; this serves drafts
-    whose `confirmation.submitted` was queued for a worker by an earlier version)."""
-    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
-    if c.status is not Status.DRAFT:
-        # Cancelled (or otherwise moved on) before the worker reached it: nothing to do.
-        log.info("authorisation_not_requested", confirmation_id=c.id, status=c.status.value)
-        return None
-    _ask_authorisation(c, deps)
-    return c
-
-
 def _ask_authorisation(c: Confirmation, deps: Deps) -> None:
     """draft → awaiting_authorisation, due N working days from today."""
     due = deps.calendar.add_working_days(
@@ -409,6 +394,5 @@ HANDLERS: dict[type[commands.Command], Handler] = {
     commands.CreateEngagement: create_engagement,
     commands.SubmitConfirmation: submit_confirmation,
     commands.CancelConfirmation: cancel_confirmation,
-    commands.RequestAuthorisation: request_authorisation,
     commands.ExpireAuthorisations: expire_authorisations,
 }

@@ -51,4 +51,9 @@ class PasswordKdf:
             return False
 
     def needs_rehash(self, stored: str) -> bool:
-        return self._hasher.check_needs_rehash(stored)
+        """Whether `stored` was made with other parameters than this KDF's (an unreadable
+        hash never matches, so it is never rehashed either)."""
+        try:
+            return self._hasher.check_needs_rehash(stored)
+        except (InvalidHashError, ValueError):
+            return False

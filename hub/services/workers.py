@@ -17,16 +17,9 @@ def jobs_handler(bus: MessageBus) -> MessageHandler:
 
     def command_for(envelope: Envelope) -> commands.Command | None:
         data: dict[str, Any] = envelope.data
-        # confirmation.submitted and letter_ready are no longer bound to the jobs queue (the
-        # submission asks for authorisation, the letter maker dispatches): they are still
-        # handled for messages an earlier version queued, and do nothing once done.
-        if envelope.type == "confirmation.submitted":
-            return commands.RequestAuthorisation(confirmation_id=data["confirmation_id"])
         if envelope.type == "confirmation.status_changed":
             if data.get("to_status") == "authorised":
                 return commands.MakeLetter(confirmation_id=data["confirmation_id"])
-            if data.get("to_status") == "letter_ready":
-                return commands.DispatchLetter(confirmation_id=data["confirmation_id"])
             if data.get("to_status") == "verified":
                 return commands.MakeWorkpaper(confirmation_id=data["confirmation_id"])
         if envelope.type == "reply.received":

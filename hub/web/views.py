@@ -37,10 +37,6 @@ LETTER_TYPE_LABELS: dict[str, str] = {
     "company_payable": "企业询证函（应付）",
 }
 
-REPLY_STATUS_LABELS: dict[str, str] = {
-    "received": "待校验", "accepted": "已接受", "rejected": "已拒绝",
-}
-
 
 CHINA = timedelta(hours=8)
 

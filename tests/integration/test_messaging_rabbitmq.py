@@ -123,22 +123,6 @@ async def test_declaring_the_topology_twice_is_harmless(amqp_url: str) -> None:
     assert {f"hub.delay.{n}" for n in range(15)} <= set(kinds)
 
 
-async def test_declaring_removes_the_bindings_an_earlier_version_made(amqp_url: str) -> None:
-    old = RabbitBroker(amqp_url, topology=default_topology().with_bindings(
-        JOBS_QUEUE, "confirmation.submitted"))
-    await old.connect()  # as a hub that still bound confirmation.submitted left it
-    await old.close()
-    broker = RabbitBroker(amqp_url)
-    await broker.connect()
-    await broker.connect()  # and again: unbinding what is gone is harmless
-    await broker.publish("hub.events", "confirmation.submitted", b"{}", message_id="old")
-    await broker.publish("hub.events", KEY, b"{}", message_id="new")
-    await eventually(lambda: queue_depths(amqp_url).get(JOBS_QUEUE) == 1)
-    await asyncio.sleep(0.3)
-    assert queue_depths(amqp_url)[JOBS_QUEUE] == 1, "confirmation.submitted still reaches it"
-    await broker.close()
-
-
 async def test_quorum_queues_are_selectable(amqp_url: str) -> None:
     broker = RabbitBroker(amqp_url, quorum_queues=True)
     await broker.connect()

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import extract_parameters
 from sqlalchemy import select
 
 from hub.db.tables import web_sessions, web_users
 from hub.domain.errors import Conflict, ValidationFailed
 from hub.domain.users import LOCK_MINUTES, MAX_FAILURES
 from hub.services.accounts import SignInFailed
+from hub.services.passwords import KdfParameters, PasswordKdf
 from tests.web.conftest import PASSWORD, Db
 
 
@@ -119,3 +121,23 @@ async def test_a_disabled_user_is_signed_out_and_cannot_sign_in(db: Db) -> None:
     assert await db.accounts.resume(open_session.token) is None
     with pytest.raises(SignInFailed):
         await db.accounts.sign_in("li.na@xinda-cpa.cn", PASSWORD, "test")
+
+
+async def test_a_hash_made_at_a_lower_cost_is_upgraded_when_its_user_signs_in(db: Db) -> None:
+    user_id = await _user(db)  # hashed with the fixture's cheap parameters (8 MiB, t=1)
+    stronger = KdfParameters(time_cost=2, memory_kib=16384, parallelism=1)
+    db.accounts.kdf = PasswordKdf(stronger)  # the operator raised the cost since
+
+    async def stored() -> str:
+        async with db.container.engine.connect() as conn:
+            return str((await conn.execute(select(web_users.c.password_hash).where(
+                web_users.c.id == user_id))).scalar_one())
+
+    before = await stored()
+    with pytest.raises(SignInFailed):
+        await db.accounts.sign_in("li.na@xinda-cpa.cn", "not the password", "test")
+    assert await stored() == before  # a wrong password upgrades nothing
+    await db.accounts.sign_in("li.na@xinda-cpa.cn", PASSWORD, "test")
+    after = extract_parameters(await stored())
+    assert (after.time_cost, after.memory_cost) == (2, 16384)
+    await db.accounts.sign_in("li.na@xinda-cpa.cn", PASSWORD, "test")  # still the password
