@@ -24,10 +24,12 @@ from hub.ports import (
     Broker,
     Clock,
     LetterMaker,
+    PortalReplyMaker,
     ReplyChecker,
     UnitOfWorkFactory,
     WorkpaperMaker,
 )
+from hub.ports.standins import NoLetterSigning, NoPortalReplies, NoReplyChecking, NoWorkpapers
 from hub.services.handlers import Deps
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
@@ -258,10 +260,10 @@ def _dev_keyring(settings: Settings) -> Any:
     return DevKeyring(Path(settings.data_dir) / "pki", base_url=_pki_url(settings))
 
 
-def _letter_maker(settings: Settings, keyring: Any) -> LetterMaker | None:
-    """The configured letter maker: signs with `keyring`; None without one."""
+def _letter_maker(settings: Settings, keyring: Any) -> LetterMaker:
+    """The configured letter maker: signs with `keyring` (a stand-in that refuses without)."""
     if keyring is None:
-        return None
+        return NoLetterSigning()
     from adapters.pdf_letters import SignedLetterMaker
     from hub.documents import render_letter
     from signing import Level
@@ -280,10 +282,10 @@ def _letter_maker(settings: Settings, keyring: Any) -> LetterMaker | None:
     return SignedLetterMaker(render, keyring, level=level, tsa_url=settings.tsa_url)
 
 
-def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker | None:
-    """Workpapers sealed with the development PKI's hub key (None without a keyring)."""
+def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker:
+    """Workpapers sealed with the development PKI's hub key (a stand-in without a keyring)."""
     if keyring is None:
-        return None
+        return NoWorkpapers()
     from adapters.pdf_letters.workpapers import SealedWorkpaperMaker
     from hub.documents import render_workpaper
     from signing import Level
@@ -292,10 +294,11 @@ def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker | None:
                                 level=Level(settings.letter_signature_level))
 
 
-def _portal_reply_maker(settings: Settings, keyring: Any) -> Any:
-    """Company portal replies sealed with the development PKI's hub key (None without one)."""
+def _portal_reply_maker(settings: Settings, keyring: Any) -> PortalReplyMaker:
+    """Company portal replies sealed with the development PKI's hub key (a stand-in without
+    a keyring)."""
     if keyring is None:
-        return None
+        return NoPortalReplies()
     from adapters.portal import SealedPortalReplyMaker
     from hub.documents import render_portal_reply
     from signing import Level
@@ -304,10 +307,10 @@ def _portal_reply_maker(settings: Settings, keyring: Any) -> Any:
                                   level=Level(settings.letter_signature_level))
 
 
-def _reply_checker(keyring: Any) -> ReplyChecker | None:
-    """Replies validated against the development PKI's roots (None without a keyring)."""
+def _reply_checker(keyring: Any) -> ReplyChecker:
+    """Replies validated against the development PKI's roots (a stand-in without a keyring)."""
     if keyring is None:
-        return None
+        return NoReplyChecking()
     from adapters.pdf_letters import SignedReplyChecker
 
     async def trust() -> tuple[Any, Any]:

@@ -34,6 +34,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.HubError], int], ...] = (
     (errors.Conflict, 409),
     (errors.ValidationFailed, 422),
     (errors.CalendarYearUnknown, 503),
+    (errors.PartSwitchedOff, 503),
     (errors.TransientError, 503),
 )
 

@@ -88,6 +88,12 @@ class PermanentError(HubError):
     code = "permanent"
 
 
+class PartSwitchedOff(PermanentError):
+    """A part this hub was configured without (letter signing off) was asked for."""
+
+    code = "part_switched_off"
+
+
 class StaleWrite(Conflict, TransientError):
     """Another writer committed the row after it was read: nothing was saved. A request gets
     409 (read again and retry); a message is retried, never parked (it is not a failure)."""

@@ -145,8 +145,6 @@ async def upload_reply(cmd: commands.UploadReply, uow: UnitOfWork, deps: Deps) -
     counting = await _counting_reply(uow, c)
     if c.status is not Status.DELIVERED and counting is None:
         raise Conflict(f"a letter that is {c.status.value} takes no reply")
-    if deps.blobs is None:
-        raise RuntimeError("the hub was built without a blob store")
     await deps.blobs.put(cmd.pdf)
     now = deps.clock.now()
     if counting is not None:
@@ -208,8 +206,6 @@ async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> 
                                         firm_org_id=c.firm_org_id, reply_id=reply.id,
                                         reason=reason))
         return replace(reply, status=ReplyStatus.REJECTED, reason=reason)
-    if deps.blobs is None or deps.reply_checker is None:
-        raise RuntimeError("the hub was built without a blob store or reply checker")
     check = await deps.reply_checker.check(await deps.blobs.get(reply.sha256))
     problems = list(check.problems)
     entry = await uow.responders.by_uscc(c.responder_uscc)

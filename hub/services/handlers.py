@@ -58,16 +58,16 @@ class Deps:
 
     clock: Clock
     calendar: WorkingDayCalendar
-    authorisation_window_working_days: int = 10
-    blobs: BlobStore | None = None
-    letter_maker: LetterMaker | None = None
-    certificate_reader: CertificateReader | None = None
-    reply_checker: ReplyChecker | None = None
-    workpaper_maker: WorkpaperMaker | None = None
-    portal_reply_maker: PortalReplyMaker | None = None
+    blobs: BlobStore
+    letter_maker: LetterMaker
+    certificate_reader: CertificateReader
+    reply_checker: ReplyChecker
+    workpaper_maker: WorkpaperMaker
+    portal_reply_maker: PortalReplyMaker
     """Renders and seals company replies made on the portal (hub.services.portal)."""
-    secret_box: SecretBox | None = None
+    secret_box: SecretBox
     """Encrypts the webhook secrets the hub keeps."""
+    authorisation_window_working_days: int = 10
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,6 @@ async def make_letter(
     store keeps each document by its hash, so a retry after a crash leaves at most one unused
     blob behind, never a second letter.
     """
-    if deps.letter_maker is None or deps.blobs is None:
-        raise RuntimeError("this hub has no letter maker or blob store configured")
     c = await confirmation_of(uow, cmd.confirmation_id)
     if c.status is not Status.AUTHORISED:
         log.info("letter_not_made", confirmation_id=c.id, status=c.status.value)

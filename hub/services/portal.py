@@ -255,8 +255,6 @@ async def submit_portal_reply(cmd: commands.SubmitPortalReply, uow: UnitOfWork,
         name = attachment_name(raw_name)
         media_type = attachment_type(name, blob, f"attachments/{i}")
         files.append((name, media_type, blob))
-    if deps.blobs is None or deps.portal_reply_maker is None:
-        raise RuntimeError("the hub was built without a blob store or portal reply maker")
     names = await _names(uow, c)
     attachments = [{"name": n, "media_type": m, "size": len(d),
                     "sha256": hashlib.sha256(d).hexdigest()} for n, m, d in files]
@@ -302,9 +300,6 @@ async def conclude_unanswered_negatives(cmd: commands.ConcludeUnansweredNegative
         if c is None or c.status is not Status.DELIVERED or c.reply_due is None \
                 or c.reply_due >= today:
             continue
-        if deps.blobs is None or deps.portal_reply_maker is None:
-            log.info("negatives_not_concluded", reason="no portal reply maker")
-            return done
         now = deps.clock.now()
         links = await uow.portal_links.of(c.id)
         data: dict[str, Any] = {

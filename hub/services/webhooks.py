@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import structlog
 
 from hub.domain import commands, events
-from hub.domain.errors import Conflict, Forbidden, HubError, NotFound
+from hub.domain.errors import Conflict, Forbidden, NotFound
 from hub.domain.model import Caller, Confirmation, Role, Status
 from hub.domain.webhooks import Webhook, validate_secret, validate_url
 from hub.ports import UnitOfWork, UnitOfWorkFactory
@@ -56,8 +56,6 @@ async def register_webhook(cmd: commands.RegisterWebhook, uow: UnitOfWork,
     url = validate_url(cmd.url)
     generated = cmd.secret is None
     secret = secrets.token_urlsafe(32) if cmd.secret is None else validate_secret(cmd.secret)
-    if deps.secret_box is None:
-        raise HubError("this hub keeps no secrets (no secret box is configured)")
     sealed = await deps.secret_box.seal(secret)
     existing = await uow.webhooks.get(firm, engagement_id)
     now = deps.clock.now()

@@ -29,9 +29,6 @@ async def make_workpaper(cmd: commands.MakeWorkpaper, uow: UnitOfWork, deps: Dep
     c = await confirmation_of(uow, cmd.confirmation_id)
     if c.status is not Status.VERIFIED or await uow.documents.get(c.id, WORKPAPER) is not None:
         return False
-    if deps.blobs is None or deps.workpaper_maker is None:
-        log.info("workpaper_not_made", confirmation_id=c.id, reason="no workpaper maker")
-        return False
     replies = [r for r in await uow.replies.of(c.id) if r.status is ReplyStatus.ACCEPTED]
     letter = await uow.documents.get(c.id, "letter")
     engagement = await uow.engagements.get(c.engagement_id, None)

@@ -93,3 +93,16 @@ async def test_a_letter_that_cannot_be_made_fails_with_its_reason_and_can_be_ret
     async with hub.client(firm.key) as http:  # a letter that did not fail has nothing to retry
         resp = await http.post(f"/api/v1/confirmations/{c['id']}/retry")
         assert resp.status == 409, await resp.text()
+
+
+async def test_a_hub_without_letter_signing_fails_the_letter_and_says_which_setting(
+        db_url: str, tmp_path: Any) -> None:
+    hub = await start_hub(db_url, "embedded://", tmp_path, letter_signing="off")
+    try:
+        firm = await make_firm(hub)
+        c = await submit_authorised(firm, firm.letter("bank_format1"))
+        failed = await wait_status(firm, c["id"], "failed", within=60)
+        assert failed["status"] == "failed", failed
+        assert 'letter_signing = "off"' in failed["status_reason"]
+    finally:
+        await hub.runtime.stop()
