@@ -11,13 +11,14 @@ from adapters.delivery_notes import DeliveryNotes
 from adapters.portal.mailer import Mailer
 from adapters.portal.tokens import link_token, token_hash
 from hub.domain.commands import OpenPortalLink, RecordDelivery
+from hub.domain.labels import COMPANY_KIND, zh_by_value
 from hub.ports import CommandBus, Envelope, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 ACTOR = "adapter:portal"
 _CST = timezone(timedelta(hours=8))
-KINDS = {"company_receivable": "应收账款", "company_payable": "应付账款"}
+KINDS = zh_by_value(COMPANY_KIND)
 
 
 def link_email(invite: Any, url: str, second: int | None) -> tuple[str, str]:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from hub.domain.labels import COMPANY_KIND, MODE, zh_by_value
+
 STYLE = """
 *{box-sizing:border-box}body{margin:0;font-family:-apple-system,"PingFang SC","Noto Sans CJK SC",
 "Microsoft YaHei",sans-serif;font-size:16px;line-height:1.6;color:#1f2933;background:#f4f5f7}
@@ -24,8 +26,8 @@ padding:10px;border-radius:6px}.note{color:#667085;font-size:.9em}label.choice{d
 padding:10px;border:1px solid #d0d5dd;border-radius:6px;margin:8px 0}
 .fig{display:flex;gap:8px;align-items:center;margin:6px 0}.fig span{flex:0 0 9em}
 """
-KINDS = {"company_receivable": "应收账款", "company_payable": "应付账款"}
-MODES = {"positive": "积极式", "negative": "消极式"}
+KINDS = zh_by_value(COMPANY_KIND)
+MODES = zh_by_value(MODE)
 LABELS = {"owed_by_you": "贵公司欠", "owed_to_you": "欠贵公司"}
 NOT_A_DEMAND = ("本函仅为复核账目之用，并非催款结算。若款项在上述日期之后已经付清，"
                 "仍请及时函复为盼。")

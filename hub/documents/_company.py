@@ -5,10 +5,11 @@ from __future__ import annotations
 from hub.documents import _common as c
 from hub.documents._fields import Source, chinese_date, rows
 from hub.documents._layout import BODY, Column, Flow, line_height
+from hub.domain.labels import COMPANY_KIND, MODE, zh_by_value
 
 TITLE = "企业询证函"
-KINDS = {"company_receivable": "应收账款", "company_payable": "应付账款"}
-MODES = {"positive": "积极式", "negative": "消极式"}
+KINDS = zh_by_value(COMPANY_KIND)
+MODES = zh_by_value(MODE)
 COLUMNS = (
     Column("截止日期", 1.0, lines=1, align="C"),
     Column("币种", 0.6, lines=1, align="C"),

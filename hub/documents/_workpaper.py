@@ -21,15 +21,12 @@ from hub.documents._workpaper_tables import (
     signatures_table,
     strings,
 )
+from hub.domain.labels import CHANNEL, zh_by_value
 
 TITLE = "回函核对底稿"
 SUBTITLE = "Confirmation workpaper"
 GAP = c.FULL_SPACE * 2
-CHANNELS = {
-    "bank_api_push": "银行接口（函证中心推送至银行）",
-    "bank_api_pull": "银行接口（银行从函证中心收取）",
-    "portal": "被询证单位门户（一次性链接）",
-}
+CHANNELS = zh_by_value(CHANNEL)
 CONCLUSIONS = {"agreed": "相符", "differences": "存在不符事项",
                # A negative company letter unanswered by its deadline: not a reply that agrees.
                "no_difference_reported": "未回函视为无异议（消极式，未收到回函）"}

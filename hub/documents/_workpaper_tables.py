@@ -16,7 +16,7 @@ from hub.documents._reply_differences import (
     item_of,
     value_text,
 )
-from hub.domain.labels import EVENT_LABELS
+from hub.domain.labels import EVENT, STATUS, zh_by_value
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 # What a side shows when the exception gives no value for it: (账面/询证函, 回函确认).
@@ -50,22 +50,8 @@ SIGNATURE_COLUMNS = (
 # A check that did not pass, when the validator gave no words of its own for it.
 FAILED_CHECKS = (("valid", "签名验证未通过"), ("trusted", "签名证书不受信任"),
                  ("intact", "签名后文件已被修改"))
-EVENTS = {event: zh for event, (zh, _) in EVENT_LABELS.items()}
-STATUSES = {
-    "draft": "草稿",
-    "awaiting_authorisation": "待授权",
-    "authorised": "已授权",
-    "letter_ready": "已制函",
-    "dispatched": "已发函",
-    "delivered": "已送达",
-    "returned": "已退函",
-    "replied": "已回函",
-    "verified": "已核验",
-    "workpaper_delivered": "底稿已送达",
-    "cancelled": "已取消",
-    "expired": "已过期",
-    "failed": "失败",
-}
+EVENTS = zh_by_value(EVENT)
+STATUSES = zh_by_value(STATUS)
 ACTORS = {"system": "系统"}
 HISTORY_COLUMNS = (
     Column("序号", 0.4, lines=1, align="C"),

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from hub.domain.model import LetterType, Mode, Status
+from hub.domain.labels import CHANNEL, LETTER_TYPE, MODE, STATUS, zh
+from hub.domain.model import Mode, Status
 from hub.domain.procedures import AlternativeProcedure
 from hub.domain.replies import ReplyException, ReplyStatus
 from hub.services.sheet_facts import LetterFacts, SheetFacts
@@ -23,34 +24,6 @@ COLUMNS: tuple[str, ...] = (
 NO_DIFFERENCE_REPORTED = "no_difference_reported"
 """How the portal records a negative letter left unanswered by its deadline (未回函视为无异议)."""
 
-LETTER_TYPES = {
-    LetterType.BANK_FORMAT1: "银行询证函（格式一）",
-    LetterType.BANK_FORMAT2: "银行询证函（格式二）",
-    LetterType.BANK_CAPITAL: "银行询证函（验资）",
-    LetterType.COMPANY_RECEIVABLE: "企业询证函（应收账款）",
-    LetterType.COMPANY_PAYABLE: "企业询证函（应付账款）",
-}
-MODES = {Mode.POSITIVE: "积极式", Mode.NEGATIVE: "消极式"}
-CHANNELS = {
-    "bank_api_push": "银行接口（推送）",
-    "bank_api_pull": "银行接口（银行收取）",
-    "portal": "企业门户（一次性链接）",
-}
-STATUSES = {
-    Status.DRAFT: "草稿",
-    Status.AWAITING_AUTHORISATION: "待授权",
-    Status.AUTHORISED: "已授权",
-    Status.LETTER_READY: "已制函",
-    Status.DISPATCHED: "已发函",
-    Status.DELIVERED: "已送达",
-    Status.RETURNED: "已退函",
-    Status.REPLIED: "已回函",
-    Status.VERIFIED: "已核验",
-    Status.WORKPAPER_DELIVERED: "底稿已送达",
-    Status.CANCELLED: "已撤销",
-    Status.EXPIRED: "授权逾期",
-    Status.FAILED: "发函失败",
-}
 ITEMS = {
     "deposits": "银行存款", "loans": "银行借款", "closed_accounts": "注销账户",
     "entrusted_loans_as_principal": "委托贷款（委托人）",
@@ -192,8 +165,8 @@ def _row(number: int, f: LetterFacts, today: date) -> SheetRow:
     accepted = [r for r in f.replies if r.status is ReplyStatus.ACCEPTED]
     return SheetRow(
         number=number, letter_number=c.letter_number,
-        letter_type=f"{LETTER_TYPES.get(c.letter_type, c.letter_type.value)}"
-                    f"{MODES[c.mode] if not c.letter_type.is_bank else ''}",
+        letter_type=f"{zh(LETTER_TYPE, c.letter_type)}"
+                    f"{zh(MODE, c.mode) if not c.letter_type.is_bank else ''}",
         responder=f.responder_name, channel=_channel(f),
         dispatched=_day(c.dispatched_at), delivered=_day(c.delivered_at),
         second_requests=f"{len(second)} 次：{'、'.join(_day(at) for at in second)}"
@@ -202,7 +175,7 @@ def _row(number: int, f: LetterFacts, today: date) -> SheetRow:
         reply_due=c.reply_due.isoformat() if c.reply_due else "",
         result=result, exceptions=exceptions_text(f.exceptions),
         procedures=procedures_text(f.procedures),
-        status=STATUSES.get(c.status, c.status.value), kind=kind, confirmation_id=c.id)
+        status=zh(STATUS, c.status), kind=kind, confirmation_id=c.id)
 
 
 def _result(f: LetterFacts, today: date) -> tuple[Result, str]:
@@ -251,7 +224,7 @@ def _channel(f: LetterFacts) -> str:
     channel = str(used[-1]) if used and used[-1] else f.registered_channel
     if channel is None:
         return ""
-    return CHANNELS.get(channel, channel)
+    return zh(CHANNEL, channel)
 
 
 def _day(at: datetime | None) -> str:

@@ -7,35 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from hub.domain.labels import event_label_both
+from hub.domain.labels import LETTER_TYPE, STATUS, event_label_both, zh
 from hub.domain.model import Confirmation, Status, reply_overdue
 from hub.domain.replies import CHECKS, Reply, ReplyStatus
 from hub.ports import LetterTablePage, LetterTableQuery
 from hub.safetext import is_ascii_digits
 
-STATUS_LABELS: dict[str, str] = {
-    "draft": "草稿",
-    "awaiting_authorisation": "待授权",
-    "authorised": "已授权",
-    "letter_ready": "已制函",
-    "dispatched": "已发函",
-    "delivered": "已送达待回函",
-    "returned": "已退函",
-    "replied": "已回函",
-    "verified": "已核对",
-    "workpaper_delivered": "底稿已送达",
-    "cancelled": "已撤销",
-    "expired": "授权过期",
-    "failed": "失败",
-}
-
-LETTER_TYPE_LABELS: dict[str, str] = {
-    "bank_format1": "银行询证函（格式一）",
-    "bank_format2": "银行询证函（格式二）",
-    "bank_capital": "验资询证函",
-    "company_receivable": "企业询证函（应收）",
-    "company_payable": "企业询证函（应付）",
-}
+STATUS_LABELS: dict[str, str] = {status.value: label.zh for status, label in STATUS.items()}
+"""The status filter's choices, in the order of the state machine."""
 
 
 CHINA = timedelta(hours=8)
@@ -46,11 +25,11 @@ def event_label(event_type: str) -> str:
 
 
 def status_label(status: str) -> str:
-    return f"{STATUS_LABELS.get(status, status)}"
+    return zh(STATUS, status)
 
 
 def letter_type_label(letter_type: str) -> str:
-    return LETTER_TYPE_LABELS.get(letter_type, letter_type)
+    return zh(LETTER_TYPE, letter_type)
 
 
 def fmt_dt(value: datetime | date | None) -> str:

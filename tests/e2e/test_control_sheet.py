@@ -16,10 +16,15 @@ import pytest
 
 from hub.clocks import FrozenClock
 from hub.domain.commands import SendSecondRequests
+from hub.domain.labels import CHANNEL, STATUS
+from hub.domain.model import Status
+from hub.domain.responders import Channel
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, frozen_hub, make_firm
 from tests.e2e.test_bank_exchange import Bank, dispatched_letter, reply_for, upload
 from tests.e2e.test_letters import wait_status
+from tests.e2e.test_portal import wait_document
+from tests.web.conftest import PASSWORD, WebClient
 
 # Monday 28 September 2026, 10:00 in Beijing.
 START = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)
@@ -140,7 +145,7 @@ async def test_the_control_sheet_shows_every_letter_as_the_auditor_reads_it(
     assert (verified["回函结果"], verified["状态"]) == ("不符 1 项", "已核验")
     assert verified["差异"] == ("银行存款 第1行 balance：账面 8,625,413.27，回函 8,625,400.00，"
                               "差额 -13.27（余额不符）")
-    assert verified["发函渠道"] == "银行接口（银行收取）"
+    assert verified["发函渠道"] == "银行接口（银行从函证中心收取）"
     assert verified["被询证者"] == "京华商业银行股份有限公司北京分行（北京海淀支行）"
     assert verified["函证类型"] == "银行询证函（格式一）"
     assert verified["发函日期"] == verified["送达日期"] == verified["回函日期"] == \
@@ -236,3 +241,44 @@ async def test_another_firm_and_a_bank_both_get_404(hub: Hub) -> None:
         assert (await http.post(notes, json={"text": "银行记录"})).status == 404
     async with hub.client(firm.key) as http:
         assert (await (await http.get(notes)).json())["items"] == []
+
+
+RETIRED_WORDS = ("已核对", "已取消", "已过期", "授权过期", "已送达待回函", "验资询证函",
+                 "银行询证函（验资）")
+"""What the same states and types were called in one view or another before one vocabulary."""
+
+
+async def test_every_view_calls_a_state_by_the_one_vocabulary_word(
+        hub: Hub, tmp_path: Path) -> None:
+    firm, bank = await make_firm(hub), await Bank.register(hub)
+    checked = await verified_with_an_exception(firm, bank)
+    gone = await cancelled(firm, bank)
+    numbers = {checked["letter_number"]: STATUS[Status.VERIFIED].zh,
+               gone["letter"]["letter_number"]: STATUS[Status.CANCELLED].zh}
+
+    async with hub.client(firm.key) as http:
+        xlsx = await http.get(f"/api/v1/engagements/{firm.engagement_id}/control-sheet.xlsx")
+        _, rows = read_xlsx(await xlsx.read())
+    assert {n: rows[n]["状态"] for n in numbers} == numbers
+
+    email = f"{unique('auditor')}@xinda-cpa.cn"
+    await hub.container.accounts().create_user(org_id=firm.org_id, email=email, name="李娜",
+                                               role="auditor", password=PASSWORD)
+    browser = WebClient(hub.base)
+    try:
+        await browser.sign_in(email)
+        _, table = await browser.get(f"/web/engagements/{firm.engagement_id}")
+        _, page = await browser.get(f"/web/confirmations/{checked['id']}")
+    finally:
+        await browser.close()
+    for number, word in numbers.items():
+        row = table[table.index(number):].split("</tr>", 1)[0]
+        assert word in row, (number, word)
+    assert STATUS[Status.VERIFIED].zh in page
+    assert CHANNEL[Channel.BANK_API_PULL].zh in rows[checked["letter_number"]]["发函渠道"]
+
+    workpaper = pdf_text(await wait_document(firm, checked["id"], "workpaper.pdf"), tmp_path)
+    # Table cells wrap and interleave in pdftotext's reading: each word, not the whole cell.
+    assert STATUS[Status.REPLIED].zh in workpaper and STATUS[Status.VERIFIED].zh in workpaper
+    for view in (table, page, workpaper, str(rows)):
+        assert not [w for w in RETIRED_WORDS if w in view]

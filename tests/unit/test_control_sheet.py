@@ -77,7 +77,8 @@ def test_a_matched_reply_reads_as_agreed_with_its_dates_in_beijing_time() -> Non
     assert row == {
         "序号": 1, "函证编号": "BC-1", "函证类型": "银行询证函（格式一）",
         "被询证者": "京华商业银行（北京分行）",
-        "发函渠道": "银行接口（银行收取）",  # the channel it went by, not today's registration
+        # the channel it went by, not today's registration
+        "发函渠道": "银行接口（银行从函证中心收取）",
         "发函日期": "2026-01-13", "送达日期": "2026-01-13", "催函": "",
         "回函日期": "2026-01-21", "回函截止日": "2026-01-27", "回函结果": "相符", "差异": "",
         "替代程序": "", "状态": "已核验",
@@ -137,7 +138,7 @@ def test_a_negative_letter_closed_without_reply_is_no_difference_reported() -> N
     row = row_of(f)
     assert row["回函结果"] == "消极式未回函视为无异议"
     assert row["函证类型"] == "企业询证函（应收账款）消极式"
-    assert row["发函渠道"] == "企业门户（一次性链接）"
+    assert row["发函渠道"] == "被询证单位门户（一次性链接）"
     positive = replace(c, mode=Mode.POSITIVE)  # only a negative letter can be deemed agreed
     assert row_of(replace(f, confirmation=positive))["回函结果"] == "相符"
 

@@ -151,9 +151,9 @@ async def test_an_auditor_finds_the_overdue_letter_and_downloads_a_workpaper(
             await rows.first.locator("a").click()
             await page.wait_for_url(f"**/web/confirmations/{seeded.overdue_id}")
             facts = await page.locator("dl.facts").inner_text()
-            assert "已送达待回函" in facts and "逾期" in facts
+            assert "已送达" in facts and "逾期" in facts
             timeline = await page.locator("ol.timeline").inner_text()
-            assert "已发函 → 已送达待回函" in timeline
+            assert "已发函 → 已送达" in timeline
 
             # the verified letter: search it by number, open it, download its workpaper
             await page.goto(f"{base}/web/engagements/{seeded.firm.engagement_id}")
