@@ -104,6 +104,13 @@ def resolve(letter: Any, pointer: str) -> Any:
     return node
 
 
+def with_item(letter_type: str, key: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The example letter with item `key` replaced by `value`."""
+    letter = example(letter_type)
+    letter["items"][key] = value
+    return letter
+
+
 def printed(amount: str) -> str:
     """An amount as the letters print it: thousands separators, two decimals (8,625,413.27),
     as they write amounts in their text too."""
