@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from adapters.bank_sim import _tables as t
@@ -63,11 +63,17 @@ def match(table: str, stated: Sequence[Row], bank: Sequence[Row]) -> dict[int, i
     return pairs
 
 
-def shown(value: Any) -> str:
+def shown(value: Any, *, money: bool = False) -> str:
+    """A value as an explanation quotes it; an amount as the letters print it (8,625,413.27)."""
     if value is None:
         return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if money:
+        try:
+            return f"{Decimal(str(value)):,.2f}"
+        except InvalidOperation:
+            pass
     return str(value)
 
 
@@ -108,8 +114,9 @@ def row_differences(table: str, index: int, stated: Row, bank: Row) -> list[Diff
         if t.kind(table, name) == "restriction":
             out += _restriction(table, index, a, b, where)
         elif normal(table, name, a) != normal(table, name, b):
-            text = (f"{where}{t.field_title(table, name)}不符：询证函为 {shown(a)}，"
-                    f"本行记录为 {shown(b)}。")
+            money = t.is_money(table, name)
+            text = (f"{where}{t.field_title(table, name)}不符：询证函为 {shown(a, money=money)}，"
+                    f"本行记录为 {shown(b, money=money)}。")
             out.append(difference(table, index, name, "value", a, b, None, text))
     return out
 

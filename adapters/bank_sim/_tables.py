@@ -92,6 +92,12 @@ def compared_fields(table: str) -> tuple[str, ...]:
 
 
 @functools.cache
+def is_money(table: str, field: str) -> bool:
+    """Whether the field is an amount (common.json's `money`)."""
+    prop = row_schema(table)["properties"].get(field, {})
+    return str(prop.get("$ref", "")).rsplit("/", 1)[-1] == "money"
+
+
 def kind(table: str, field: str) -> str:
     """How a field compares: "decimal", "text", "restriction" or "exact"."""
     prop = row_schema(table)["properties"][field]

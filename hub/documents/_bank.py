@@ -10,6 +10,8 @@ from hub.documents._bank_items import (
     CASH_POOL,
     CLOSED_ACCOUNTS,
     DEPOSITS,
+    FX_CATEGORIES,
+    FX_CONTRACTS,
     GUARANTEES,
     GUARANTEES_BY_BANK,
     GUARANTEES_FOR_OTHERS,
@@ -23,6 +25,7 @@ from hub.documents._layout import BODY, Column, Flow, line_height
 
 TITLES = {"bank_format1": "银行询证函（格式一）", "bank_format2": "银行询证函（格式二）"}
 NIL = "无"
+BANK_PART = "以下由被询证银行填列"
 NOT_CONFIRMED = "（本项不询证）"
 CONCLUSIONS = ("1. 经本行核对，所函证项目与本行记载信息相符。特此函复。",
                "2. 经本行核对，存在以下不符之处。")
@@ -78,7 +81,9 @@ def _table(flow: Flow, src: Source, item: Item, value: Mapping[str, Any] | None,
     closing sentence (除上述列示的……外，本公司并无……), so the bank confirms there is no other."""
     cells = [[f.cell(src, row, f"{at}/rows/{i}", i) for f in item.fields]
              for i, row in rows(value)]
-    if not cells:
+    if item is FX_CONTRACTS:
+        cells = _fx_rows(cells, [NIL])
+    elif not cells:
         cells = [[NIL] + [""] * (len(item.fields) - 1)]
     layout = flow.layout_table([f.column for f in item.fields], cells)
     c.heading(flow, title, keep=layout.lead_height)
@@ -88,10 +93,24 @@ def _table(flow: Flow, src: Source, item: Item, value: Mapping[str, Any] | None,
     flow.space(6)
 
 
+def _fx_rows(cells: list[list[str]], empty: list[str]) -> list[list[str]]:
+    """Item 11 under its two preset 类别 rows (贵行卖予本公司, 本公司卖予贵行): each category's
+    contracts, or one row with `empty` after the category when it has none."""
+    out: list[list[str]] = []
+    width = len(FX_CONTRACTS.fields)
+    for label in FX_CATEGORIES.values():
+        mine = [row for row in cells if row[0] == label]
+        out.extend(mine or [[label, *empty, *[""] * (width - 1 - len(empty))]])
+    out.extend(row for row in cells if row[0] not in FX_CATEGORIES.values())
+    return out
+
+
 def _struck_table(flow: Flow, item: Item, title: str) -> None:
     """An item not being confirmed: its table kept and struck through (斜线划掉), never blank."""
-    layout = flow.layout_table([f.column for f in item.fields],
-                               [["\n"] * len(item.fields)])
+    blank = [["\n"] * len(item.fields)]
+    if item is FX_CONTRACTS:
+        blank = _fx_rows([], [])
+    layout = flow.layout_table([f.column for f in item.fields], blank)
     c.heading(flow, f"{title}{NOT_CONFIRMED}", keep=layout.lead_height)
     page, top = flow.page, flow.y
     flow.table(layout)
@@ -119,6 +138,9 @@ def _blank_table(flow: Flow, src: Source, item: Item, value: Mapping[str, Any] |
             text = src.check(str(number), f"{at}/account_numbers/{i}")
             cells.append(["\n" if f is not first else text for f in item.fields])
         note = "（请贵行填列下列账户的信息）"
+    elif item is FX_CONTRACTS:  # the two preset 类别 rows, the rest for the bank
+        cells = _fx_rows([], ["\n"])
+        note = "（请贵行填列）"
     else:
         cells = [["\n"] * len(item.fields) for _ in range(BLANK_ROWS)]
         note = "（请贵行填列）"
@@ -189,7 +211,7 @@ def _client_seal(flow: Flow, letter: c.Letter, client_name: str | None) -> None:
     c.seal_area(flow, letter, "client", lines, "（预留签章/采用电子授权）")
     flow.paragraph("年　　月　　日", align="R")
     flow.paragraph("经办人：　　　　　职务：　　　　　电话：", align="R")
-    flow.paragraph("（纸质函证多于一页的，请加盖骑缝章）", align="R")
+    flow.paragraph(c.CROSS_SEAL_HINT, align="R")
 
 
 def conclusion_block(flow: Flow, letter: c.Letter, text: str, role: str, *,
@@ -209,7 +231,8 @@ def conclusion_block(flow: Flow, letter: c.Letter, text: str, role: str, *,
 def _reply(flow: Flow, letter: c.Letter, *, bank_fills: bool) -> None:
     def first(f: Flow) -> None:
         f.space(10)
-        f.paragraph("以下由被询证银行填列", bold=True, align="C")
+        if not bank_fills:  # 格式二 has it above item 1
+            f.paragraph(BANK_PART, bold=True, align="C")
         f.paragraph("结论：", bold=True)
         if bank_fills:
             # GAP: the 2024 格式二 结论 was not found; this sentence is ours, with one seal.
@@ -232,11 +255,20 @@ def footnotes(flow: Flow) -> None:
 
 def build(flow: Flow, src: Source, client_name: str | None, *, bank_fills: bool) -> c.Letter:
     letter = c.title_block(flow, src, TITLES["bank_format2" if bank_fills else "bank_format1"],
-                           None)
+                           None, cross_seal=True)
     _intro(flow, src, letter, bank_fills=bank_fills)
     flow.together(footnotes)
+    if bank_fills:
+        # 格式二: the bank fills items 1–14 and the annex, so its part starts above item 1
+        # (the banks' own format checkers look for the heading there); the company signs first.
+        flow.together(lambda f: _client_seal(f, letter, client_name))
+        flow.space(10)
+        flow.keep(4 * line_height(BODY))
+        flow.paragraph(BANK_PART, bold=True, align="C")
+        flow.space(4)
     _items(flow, src, bank_fills=bank_fills)
-    flow.together(lambda f: _client_seal(f, letter, client_name))
+    if not bank_fills:
+        flow.together(lambda f: _client_seal(f, letter, client_name))
     _reply(flow, letter, bank_fills=bank_fills)
     return letter
 

@@ -10,13 +10,17 @@ from hub.documents._fields import DASH, Source
 from hub.documents._layout import Align, Column
 
 Kind = Literal["text", "account", "money", "date", "percent", "rate", "currency", "quantity",
-               "flag", "restriction", "product_type", "choice", "period", "fx_amount", "seq"]
+               "flag", "restriction", "product_type", "choice", "period", "fx_amount", "seq",
+               "fx_category"]
 _NOWRAP: frozenset[str] = frozenset(
     {"money", "date", "percent", "rate", "currency", "quantity", "fx_amount", "seq"})
 _RIGHT: frozenset[str] = frozenset({"money", "percent", "rate", "quantity", "fx_amount"})
 _CENTRE: frozenset[str] = frozenset({"currency", "flag", "seq", "date", "period",
                                      "product_type", "choice"})
 PRODUCT_TYPES = {"closed_end": "封闭式", "open_end": "开放式"}
+# Item 11's 类别 column: two preset rows (low confidence, see letter.bank_format1's schema).
+FX_CATEGORIES = {"bank_sells_to_company": "贵行卖予本公司",
+                 "company_sells_to_bank": "本公司卖予贵行"}
 
 
 @dataclass(frozen=True)
@@ -42,14 +46,18 @@ class Field:
             return src.restriction(row, self.key, at)
         if kind == "product_type":
             return src.choice(row, self.key, at, PRODUCT_TYPES)
+        if kind == "fx_category":
+            return src.choice(row, self.key, at, FX_CATEGORIES)
         if kind == "seq":
             return src.text(row, self.key, at, default=str(index + 1))
         if kind == "period":
             start = src.text(row, "start_date", at)
             end = src.text(row, "end_date", at)
             return f"{start}\n至{end}"
+        if kind == "money":
+            return src.money(row, self.key, at)
         if kind == "fx_amount":
-            amount = src.text(row, self.key, at)
+            amount = src.money(row, self.key, at)
             currency = src.text(row, "currency", at, default="")
             return f"{currency} {amount}" if currency and amount != DASH else amount
         return src.text(row, self.key, at)
@@ -198,7 +206,7 @@ LETTERS_OF_CREDIT = Item("letters_of_credit", "10",
 ), note="除上述列示的不可撤销信用证外，本公司并无由贵行开具的、未履行完毕的其他不可撤销信用证。")
 
 FX_CONTRACTS = Item("fx_contracts", "11", "本公司与贵行之间未履行完毕的外汇买卖合约", (
-    Field("category", "类别"),
+    Field("category", "类别", "fx_category", 1.2),
     Field("contract_number", "合约号码", "account", ACCOUNT),
     Field("bank_sells_currency", "贵行卖出币种", "currency"),
     Field("bank_buys_currency", "贵行买入币种", "currency"),

@@ -7,9 +7,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hub.documents import _common as c
-from hub.documents._bank import CONCLUSIONS, conclusion_block
+from hub.documents._bank import BANK_PART, CONCLUSIONS, conclusion_block
 from hub.documents._bank_items import Field
-from hub.documents._fields import Source, chinese_date, node, rows
+from hub.documents._fields import Source, chinese_date, money, node, rows
 from hub.documents._layout import Flow
 
 TITLE = "验资业务银行询证函"
@@ -72,7 +72,7 @@ def contributions_table(flow: Flow, src: Source, holder: Mapping[str, Any] | Non
              for i, row in contributions]
     for currency, total in _totals(contributions).items():
         src.check(currency, f"{at}/contributions")
-        cells.append([{"payer": "合计", "currency": currency, "amount": format(total, "f")}
+        cells.append([{"payer": "合计", "currency": currency, "amount": money(format(total, "f"))}
                       .get(f.key, "") for f in fields])
     layout = flow.layout_table([f.column for f in fields], cells)
     c.heading(flow, "出资者缴入投资资金明细表", keep=layout.lead_height)
@@ -84,7 +84,7 @@ def _reply(flow: Flow, letter: c.Letter) -> None:
     # GAP: the verbatim 2024 验资 结论 was not found; it follows 格式一 (经办人 and 复核人, one
     # seal per conclusion), as the reference judges most likely.
     flow.space(10)
-    flow.paragraph("以下由被询证银行填列", bold=True, align="C")
+    flow.paragraph(BANK_PART, bold=True, align="C")
     flow.paragraph("结论：", bold=True)
     flow.together(lambda f: conclusion_block(f, letter, CONCLUSIONS[0], "responder"))
     flow.together(lambda f: conclusion_block(f, letter, CONCLUSIONS[1], "responder_differences",
@@ -95,7 +95,7 @@ def build(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
     """The company being verified is 本公司 (本公司（筹） while being set up); a 验资 letter
     has no 被审计单位, so `client_name` is not printed."""
     del client_name
-    letter = c.title_block(flow, src, TITLE, None)
+    letter = c.title_block(flow, src, TITLE, None, cross_seal=True)
     c.addressee(flow, src, "（以下简称“贵行”）")
     firm = c.firm_name(src)
     raw_kind = src.letter.get("verification_type")
@@ -125,6 +125,10 @@ def build(flow: Flow, src: Source, client_name: str | None) -> c.Letter:
     lines.append(f"法定代表人或委托代理人：{name}{f'（{capacity}）' if capacity else ''}"
                  "（签名并盖章或签发电子签名）")
     lines.append("年　　月　　日")
-    flow.together(lambda f: c.seal_area(f, letter, "client", lines, "（公司盖章）"))
+    def client_seal(f: Flow) -> None:
+        c.seal_area(f, letter, "client", lines, "（公司盖章）")
+        f.paragraph(c.CROSS_SEAL_HINT, align="R")
+
+    flow.together(client_seal)
     flow.together(lambda f: _reply(f, letter))
     return letter

@@ -12,6 +12,7 @@ TITLE = 18.0
 INDENT = 2 * BODY  # 首行缩进两字
 SEAL_W, SEAL_H = 200.0, 84.0  # room for a seal (about 42 mm) and a signature appearance
 FULL_SPACE = "\u3000"
+CROSS_SEAL_HINT = "（纸质函证多于一页的，请在各页右侧“骑缝章”处加盖骑缝章）"
 
 
 @dataclass
@@ -22,6 +23,9 @@ class Letter:
     number: str
     as_of: str
     boxes: dict[str, Box] = field(default_factory=dict)
+    cross_seal: bool = False
+    """A letter the client seals: printed on more than one page, each page's right edge carries
+    the place for its 骑缝章 (the seal across the pages)."""
 
 
 def heading(flow: Flow, text: str, *, keep: float = 0.0) -> None:
@@ -32,7 +36,8 @@ def heading(flow: Flow, text: str, *, keep: float = 0.0) -> None:
     flow.paragraph(text, bold=True)
 
 
-def title_block(flow: Flow, src: Source, title: str, subtitle: str | None) -> Letter:
+def title_block(flow: Flow, src: Source, title: str, subtitle: str | None, *,
+                cross_seal: bool = False) -> Letter:
     letter = src.letter
     number = src.text(letter, "letter_number", "")
     as_of = src.text(letter, "as_of_date", "")
@@ -40,7 +45,7 @@ def title_block(flow: Flow, src: Source, title: str, subtitle: str | None) -> Le
     if subtitle:
         flow.paragraph(subtitle, align="C")
     flow.space(6)
-    return Letter(title=title, number=number, as_of=as_of)
+    return Letter(title=title, number=number, as_of=as_of, cross_seal=cross_seal)
 
 
 def addressee(flow: Flow, src: Source, suffix: str = "") -> None:

@@ -47,8 +47,8 @@ def _intro(flow: Flow, src: Source, firm: str, negative: bool, as_of: str) -> No
 
 def _balances(flow: Flow, src: Source, as_of: str) -> None:
     cells = [[as_of, src.text(row, "currency", f"/rows/{i}"),
-              src.text(row, "owed_by_you", f"/rows/{i}"),
-              src.text(row, "owed_to_you", f"/rows/{i}"),
+              src.money(row, "owed_by_you", f"/rows/{i}"),
+              src.money(row, "owed_to_you", f"/rows/{i}"),
               src.text(row, "note", f"/rows/{i}", default="")]
              for i, row in rows(src.letter)]
     layout = flow.layout_table(COLUMNS, cells)
@@ -87,7 +87,7 @@ def build(flow: Flow, src: Source, client_name: str | None, kind: str) -> c.Lett
     del kind
     mode = "negative" if src.letter.get("mode") == "negative" else "positive"
     src.choice(src.letter, "mode", "", MODES)
-    letter = c.title_block(flow, src, TITLE, None)
+    letter = c.title_block(flow, src, TITLE, None, cross_seal=True)
     c.addressee(flow, src)
     firm = c.firm_name(src)
     _intro(flow, src, firm, mode == "negative", letter.as_of)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hub.documents._errors import UnprintableCharacter
@@ -52,6 +53,12 @@ class Source:
         value = node.get(key) if node is not None else None
         return DASH if value is None else (YES if value else NO)
 
+    def money(self, node: Mapping[str, Any] | None, key: str, at: str,
+              default: str = DASH) -> str:
+        """An amount as printed: thousands separators, two decimals (8,625,413.27)."""
+        value = self.text(node, key, at, default)
+        return value if value == default else money(value)
+
     def percent(self, node: Mapping[str, Any] | None, key: str, at: str) -> str:
         value = self.text(node, key, at)
         return value if value == DASH else f"{value}%"
@@ -65,6 +72,22 @@ class Source:
             return NO
         details = self.text(value, "details", f"{at}/{key}", default="")
         return f"{YES}：{details}" if details else YES
+
+
+def money(text: str) -> str:
+    """A decimal amount with thousands separators and at least two decimals, as the letters
+    write amounts in their text too: 8625413.27 → 8,625,413.27, -52.4 → -52.40 (a value that
+    is not a decimal number is left as given)."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return text
+    if not value.is_finite():
+        return text
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        value = value.quantize(Decimal("0.01"))
+    return f"{value:,f}"
 
 
 def node(value: Any) -> Mapping[str, Any] | None:

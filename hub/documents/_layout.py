@@ -367,11 +367,21 @@ def _column_widths(measure: Measure, columns: Sequence[Column], rows: Sequence[S
         header = measure.width(column.header, size)
         low = max(floor, min(header / 5, 4 * size) + pad)
         if column.lines:
-            low = max(low, widest / column.lines + (size if column.lines > 1 else 0.0) + pad)
+            # (+ 0.1: a value exactly as wide as its cell must not wrap by rounding)
+            low = max(low, widest / column.lines + (size if column.lines > 1 else 0.0) + pad
+                      + 0.1)
         minimum.append(low)
         # A long free text would take all the spare width: it may ask for eight characters.
         wanted = widest if column.lines else min(widest, 8 * size)
         preferred.append(max(low, wanted + pad, min(header, 6 * size) + pad))
+    if sum(minimum) > available:
+        # Free text wraps into more lines first (its header into up to eight), so that amounts,
+        # dates and account numbers stay whole; only then are all columns shrunk alike.
+        slack = [max(0.0, low - max(floor, measure.width(c.header, size) / 8 + pad))
+                 if not c.lines else 0.0 for low, c in zip(minimum, columns, strict=True)]
+        if sum(slack) > 0:
+            cut = min(1.0, (sum(minimum) - available) / sum(slack))
+            minimum = [low - s * cut for low, s in zip(minimum, slack, strict=True)]
     if sum(minimum) > available:  # cannot keep every value whole: shrink all proportionally
         scale = available / sum(minimum)
         return [m * scale for m in minimum]

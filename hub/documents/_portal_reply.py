@@ -33,6 +33,12 @@ LINE_COLUMNS = (Column("行次", 0.5, lines=1, align="C"), Column("项目", 0.9,
                 Column("询证函金额", 1.2, lines=1, align="R"),
                 Column("本公司记录", 1.2, lines=1, align="R"),
                 Column("差额", 1.1, lines=1, align="R"))
+AGREED_COLUMNS = (Column("行次", 0.5, lines=1, align="C"),
+                  Column("币种", 0.5, lines=1, align="C"),
+                  Column("贵公司欠", 1.2, lines=1, align="R"),
+                  Column("欠贵公司", 1.2, lines=1, align="R"),
+                  Column("核对结果", 0.8, lines=1, align="C"))
+MATCHED = "相符"
 FILE_COLUMNS = (Column("附件名称", 1.6), Column("大小（字节）", 0.7, lines=1, align="R"),
                 Column("SHA-256", 2.4))
 LABELS = {"owed_by_you": "贵公司欠", "owed_to_you": "欠贵公司"}
@@ -65,23 +71,41 @@ def _letter_facts(flow: Flow, src: Source, letter: c.Letter) -> None:
     flow.space(6)
 
 
-def _lines_table(flow: Flow, src: Source, differences_only: bool) -> None:
+def _agreed_table(flow: Flow, src: Source) -> None:
+    """信息证明无误: one row per letter line, its amounts as the letter states them, 相符."""
     cells = []
     for i, line in enumerate(src.letter.get("lines") or []):
+        figures = [node(line.get(name)) or {} for name in LABELS]
+        if all(f.get("book") is None for f in figures):
+            continue
+        cells.append([str(int(line.get("row", i)) + 1),
+                      src.text(line, "currency", f"/lines/{i}"),
+                      *(src.money(f, "book", f"/lines/{i}/{name}")
+                        for f, name in zip(figures, LABELS, strict=True)),
+                      MATCHED])
+    if cells:
+        flow.kept_table(AGREED_COLUMNS, cells)
+        flow.space(6)
+
+
+def _differences_table(flow: Flow, src: Source) -> None:
+    """信息不符: each figure that differs, both amounts and the difference; a line's number is
+    printed once, on its first figure."""
+    cells = []
+    for i, line in enumerate(src.letter.get("lines") or []):
+        number = str(int(line.get("row", i)) + 1)
         for name, label in LABELS.items():
             fig = node(line.get(name)) or {}
             if fig.get("book") is None and fig.get("confirmed") is None:
                 continue
-            if differences_only and fig.get("difference") is None and \
-                    fig.get("book") == fig.get("confirmed"):
+            if fig.get("difference") is None and fig.get("book") == fig.get("confirmed"):
                 continue
             at = f"/lines/{i}/{name}"
-            cells.append([str(int(line.get("row", i)) + 1), label,
-                          src.text(line, "currency", f"/lines/{i}"),
-                          src.text(fig, "book", at, default="未列示"),
-                          src.text(fig, "confirmed", at,
-                                   default="—" if not differences_only else "未列示"),
-                          src.text(fig, "difference", at, default="—")])
+            cells.append([number, label, src.text(line, "currency", f"/lines/{i}"),
+                          src.money(fig, "book", at, default="未列示"),
+                          src.money(fig, "confirmed", at, default="未列示"),
+                          src.money(fig, "difference", at, default="—")])
+            number = ""
     if cells:
         flow.kept_table(LINE_COLUMNS, cells)
         flow.space(6)
@@ -92,11 +116,11 @@ def _answer(flow: Flow, src: Source) -> None:
     c.heading(flow, "回函结论：", keep=2 * line_height(BODY))
     if r.get("conclusion") == "agreed":
         flow.paragraph(AGREED, first_indent=c.INDENT)
-        flow.paragraph("询证函所列金额：", indent=c.INDENT)
-        _lines_table(flow, src, differences_only=False)
+        flow.paragraph("询证函所列金额（单位：元）：", indent=c.INDENT)
+        _agreed_table(flow, src)
     else:
         flow.paragraph(DIFFERENT, first_indent=c.INDENT)
-        _lines_table(flow, src, differences_only=True)
+        _differences_table(flow, src)
     explanation = src.text(r, "explanation", "", default="")
     c.heading(flow, "说明：", keep=line_height(BODY))
     flow.paragraph(explanation or "无", indent=c.INDENT)

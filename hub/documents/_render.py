@@ -40,6 +40,10 @@ BUILDERS: dict[str, Builder] = {
 LETTER_TYPES: tuple[str, ...] = tuple(BUILDERS)
 HEADER_BASELINE = 40.0
 FOOTER_BASELINE = PAGE_HEIGHT - 32.0
+CROSS_SEAL_LABEL = "骑缝章"
+# The place for the 骑缝章 in the right margin, clear of the text (which ends at the margin):
+# the half of a 42 mm seal that lands on each page of a fanned paper letter.
+CROSS_SEAL = (PAGE_WIDTH - MARGIN_X + 6.0, (PAGE_HEIGHT - 130.0) / 2, 18.0, 130.0)
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ def draw(info: Letter, pages: list[list[Op]], *, created_at: datetime | None = N
     for number, ops in enumerate(pages, start=1):
         pdf.add_page()
         _running_text(pdf, info, number, total)
+        if info.cross_seal and total > 1:
+            _cross_seal(pdf)
         draw_ops(pdf, ops)
     boxes = {role: _signature_box(box) for role, box in info.boxes.items()}
     return RenderedLetter(finish(pdf), total, boxes)
@@ -120,6 +126,20 @@ def draw_ops(pdf: FPDF, ops: Sequence[Op]) -> None:
             pdf.rect(op.x, op.y, op.w, op.h)
     if size != BODY:
         pdf.set_font_size(BODY)
+
+
+def _cross_seal(pdf: FPDF) -> None:
+    """A dashed strip at the right edge labelled 骑缝章 (one character a line): where a printed
+    letter of several pages takes its seal across the pages."""
+    x, y, w, h = CROSS_SEAL
+    pdf.set_dash_pattern(dash=2.0, gap=2.0)
+    pdf.rect(x, y, w, h)
+    pdf.set_dash_pattern()
+    step = BODY * 1.4
+    top = y + (h - step * len(CROSS_SEAL_LABEL)) / 2
+    for i, character in enumerate(CROSS_SEAL_LABEL):
+        left = x + (w - pdf.get_string_width(character)) / 2
+        draw_text(pdf, left, top + step * i + BODY, character, bold=False)
 
 
 def _running_text(pdf: FPDF, info: Letter, number: int, total: int) -> None:

@@ -81,7 +81,7 @@ def _filled(flow: Flow, src: Source, letter_type: str, letter: c.Letter) -> None
     as_of = chinese_date(letter.as_of)
     if letter_type == "bank_format2":
         c.heading(flow, "本行填列的信息：", keep=line_height(BODY))
-        flow.paragraph(f"截至{as_of}（函证基准日），本行根据本行记录填列的信息如下：",
+        flow.paragraph(f"截至{as_of}（即“函证基准日”），本行根据本行记录填列的信息如下：",
                        first_indent=c.INDENT)
         flow.space(4)
         item_tables(flow, src, items, notes=False)
@@ -92,7 +92,7 @@ def _filled(flow: Flow, src: Source, letter_type: str, letter: c.Letter) -> None
         flow.paragraph(FILLED_ONLY, first_indent=c.INDENT)
         flow.space(6)
     elif letter_type == "bank_capital":
-        flow.paragraph(f"截至{as_of}（函证基准日），本行记录的出资者缴入投资资金如下：",
+        flow.paragraph(f"截至{as_of}（即“函证基准日”），本行记录的出资者缴入投资资金如下：",
                        first_indent=c.INDENT)
         flow.space(4)
         contributions_table(flow, src, items, "/items")

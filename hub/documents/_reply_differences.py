@@ -21,9 +21,16 @@ from hub.documents._fields import DASH, NO, YES, Source, node, rows
 from hub.documents._layout import Column, Flow
 
 CONTRIBUTIONS = Item("contributions", "", "出资者缴入投资资金明细表", _capital.FIELDS)
+COMPANY_ROWS = Item("rows", "", "往来账项", (  # 企业询证函: the comparison names its table "rows"
+    Field("currency", "币种", "currency"),
+    Field("owed_by_you", "贵公司欠", "money"),
+    Field("owed_to_you", "欠贵公司", "money"),
+    Field("note", "备注"),
+))
 ITEMS_BY_KEY: dict[str, Item] = {
     item.key: item
-    for item in (*ITEMS, GUARANTEES_FOR_OTHERS, GUARANTEES_BY_BANK, CASH_POOL, CONTRIBUTIONS)
+    for item in (*ITEMS, GUARANTEES_FOR_OTHERS, GUARANTEES_BY_BANK, CASH_POOL, CONTRIBUTIONS,
+                 COMPANY_ROWS)
 }
 # Fields a difference may name that the letter shows in a combined column, or not as a column:
 # titled as the letter schemas title them.

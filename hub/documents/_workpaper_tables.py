@@ -102,7 +102,7 @@ def _exception_cells(src: Source, i: int, exception: Mapping[str, Any]) -> list[
         field_title(src, item, key, f"{at}/field"),
         _side(src, item, field, exception, "book_value", at, book_missing),
         _side(src, item, field, exception, "confirmed_value", at, confirmed_missing),
-        src.text(exception, "difference", at),
+        src.money(exception, "difference", at),
         src.text(exception, "explanation", at),
     ]
 

@@ -183,8 +183,9 @@ def company_differences(letter: Mapping[str, Any], typed: Sequence[Mapping[str, 
             v = Decimal(str(confirmed)) if confirmed is not None else None
             if b is not None and v is not None and b == v:
                 continue
-            shown_book = book if book is not None else "未列示"
-            shown_confirmed = confirmed if confirmed is not None else "未列示"
+            # amounts quoted as the letters print them (8,625,413.27)
+            shown_book = f"{b:,.2f}" if b is not None else "未列示"
+            shown_confirmed = f"{v:,.2f}" if v is not None else "未列示"
             out.append(ReplyException(
                 item="rows", row=index, field=name, kind="value", book_value=book,
                 confirmed_value=confirmed,

@@ -64,6 +64,9 @@ def changed(name: str, value: Any) -> Any:
         return "EUR" if value != "EUR" else "JPY"
     if name == "product_type":
         return "open_end" if value == "closed_end" else "closed_end"
+    if name == "category":  # item 11's two preset 类别 rows
+        return ("bank_sells_to_company" if value == "company_sells_to_bank"
+                else "company_sells_to_bank")
     return value + "X"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import schemas
@@ -81,6 +82,8 @@ CLOSINGS = {
         "除上述列示的银行理财产品外，本公司并未购买其他由贵行发行的理财产品。",
 }
 NOT_CONFIRMED = "（本项不询证）"
+# Item 11's 类别 column: its two preset rows (in this order).
+FX_CATEGORIES = ("贵行卖予本公司", "本公司卖予贵行")
 
 
 def example(letter_type: str) -> dict[str, Any]:
@@ -99,6 +102,19 @@ def resolve(letter: Any, pointer: str) -> Any:
     for part in pointer.lstrip("/").split("/"):
         node = node[int(part)] if isinstance(node, list) else node[part]
     return node
+
+
+def with_item(letter_type: str, key: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The example letter with item `key` replaced by `value`."""
+    letter = example(letter_type)
+    letter["items"][key] = value
+    return letter
+
+
+def printed(amount: str) -> str:
+    """An amount as the letters print it: thousands separators, two decimals (8,625,413.27),
+    as they write amounts in their text too."""
+    return f"{Decimal(amount):,.2f}"
 
 
 def amounts(letter_type: str, letter: dict[str, Any]) -> list[tuple[str, str]]:

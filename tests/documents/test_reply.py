@@ -32,7 +32,7 @@ BANK_LOAN = {"borrower_name": "北京堃喆昇科技有限公司",
 DIFFERENCES: list[tuple[dict[str, Any], str]] = [
     ({"item": "deposits", "row": 0, "field": "balance", "kind": "value",
       "stated": "8625413.27", "confirmed": "8625143.27", "explanation": "本行记录余额不同"},
-     "1.银行存款1账户余额8625413.278625143.27本行记录余额不同"),
+     "1.银行存款1账户余额8,625,413.278,625,143.27本行记录余额不同"),
     ({"item": "deposits", "row": 1, "field": "in_cash_pool", "kind": "value",
       "stated": False, "confirmed": True, "explanation": "该账户已纳入资金池"},
      "1.银行存款2是否属于资金归集（资金池或其他资金管理）账户否是该账户已纳入资金池"),
@@ -42,19 +42,19 @@ DIFFERENCES: list[tuple[dict[str, Any], str]] = [
     ({"item": "guarantees/for_others_to_bank", "row": 0, "field": "guarantee_balance",
       "kind": "value", "stated": "3000000.00", "confirmed": "2500000.00",
       "explanation": "担保已部分解除"},
-     "6.担保(1)本公司为其他单位提供的、以贵行为担保受益人的担保1担保余额3000000.00"
-     "2500000.00担保已部分解除"),
+     "6.担保(1)本公司为其他单位提供的、以贵行为担保受益人的担保1担保余额3,000,000.00"
+     "2,500,000.00担保已部分解除"),
     ({"item": "loans", "row": None, "field": None, "kind": "not_in_letter", "stated": None,
       "confirmed": None, "bank_row": BANK_LOAN, "explanation": "询证函未列示该笔借款"},
      "2.银行借款——询证函未列示借款人名称：北京堃喆昇科技有限公司借款账号："
-     "0200004527100099999币种：CNY余额：1000000.00"),
+     "0200004527100099999币种：CNY余额：1,000,000.00"),
     ({"item": "closed_accounts", "row": 0, "field": None, "kind": "not_at_bank",
       "stated": None, "confirmed": None, "explanation": "本行无该账户注销记录"},
      "期间内注销的银行存款账户1——本行无此记录本行无该账户注销记录"),
     ({"item": "cash_pool", "row": 0, "field": "balance", "kind": "value",
       "stated": "2000000.00", "confirmed": "-2000000.00", "explanation": "方向相反"},
      "附表资金归集（资金池或其他资金管理）账户具体信息1"
-     "截至函证基准日拨入或拨出资金余额（拨出填列正数，拨入填列负数）2000000.00-2000000.00方向相反"),
+     "截至函证基准日拨入或拨出资金余额（拨出填列正数，拨入填列负数）2,000,000.00-2,000,000.00方向相反"),
 ]
 
 
@@ -147,9 +147,10 @@ def test_format2_shows_the_rows_the_bank_filled_and_marks_unused_items(pdf_text)
     filled = {"items": {k: v for k, v in items.items() if k != "cash_pool"},
               "cash_pool": items["cash_pool"]}
     for pointer, amount in letters.amounts("bank_format1", {**answer, **filled}):
-        assert amount in words, f"{pointer} = {amount} is not printed as the bank filled it"
+        assert letters.printed(amount) in words, f"{pointer} = {amount} is not printed"
+    raw = squash(pdf_text(rendered(answer).pdf, None, "-raw"))
     for row in items["deposits"]["rows"]:
-        assert row["account_number"] in flat
+        assert row["account_number"] in raw
     # The bank states what it holds; the company's own footers are not the bank's to make.
     assert "本公司并无在贵行的其他存款" not in flat
     assert "请贵行填列" not in flat
@@ -165,7 +166,7 @@ def test_capital_reply_shows_the_contributions_and_totals(pdf_text):
     assert "出资者缴入投资资金明细表" in flat and "合计" in flat
     for row in answer["items"]["contributions"]:
         assert squash(row["payer"]) in flat
-        assert row["amount"] in words
+        assert letters.printed(row["amount"]) in words
         assert row["account_number"][-9:] in flat
 
 
@@ -189,7 +190,8 @@ def test_a_long_differences_table_runs_over_pages_each_headed(pdf_text):
         assert DIFFERENCE_HEADER in pages[n], f"page {n + 1} has differences but no header row"
     words = pdf_text(done.pdf).split()
     for difference in answer["differences"]:
-        assert difference["stated"] in words and difference["confirmed"] in words
+        assert letters.printed(difference["stated"]) in words
+        assert letters.printed(difference["confirmed"]) in words
 
 
 def test_text_is_never_smaller_than_wuhao():

@@ -40,18 +40,18 @@ EXCEPTIONS: list[tuple[dict[str, Any], str]] = [
     ({"item": "deposits", "row": 2, "field": "balance", "kind": "value",
       "book_value": "136852.40", "confirmed_value": "136800.00", "difference": "-52.40",
       "explanation": "银行记录余额不同"},
-     "1.银行存款3账户余额136852.40136800.00-52.40银行记录余额不同"),
+     "1.银行存款3账户余额136,852.40136,800.00-52.40银行记录余额不同"),
     ({"item": "guarantees_for_others_to_bank", "row": 0, "field": "guarantee_balance",
       "kind": "value", "book_value": "3000000.00", "confirmed_value": "2500000.00",
       "difference": "-500000.00", "explanation": "担保已部分解除"},
-     "6.担保(1)本公司为其他单位提供的、以贵行为担保受益人的担保1担保余额3000000.00"
-     "2500000.00-500000.00担保已部分解除"),
+     "6.担保(1)本公司为其他单位提供的、以贵行为担保受益人的担保1担保余额3,000,000.00"
+     "2,500,000.00-500,000.00担保已部分解除"),
     ({"item": "loans", "row": None, "field": None, "kind": "not_in_letter",
       "book_value": None, "difference": None, "explanation": "银行回函列示而账面未列示",
       "confirmed_value": {"borrower_name": CLIENT, "loan_account_number": "0200004527100099999",
                           "currency": "CNY", "balance": "1000000.00"}},
      f"2.银行借款——未列示借款人名称：{CLIENT}借款账号：0200004527100099999币种：CNY"
-     "余额：1000000.00—银行回函列示而账面未列示"),
+     "余额：1,000,000.00—银行回函列示而账面未列示"),
     ({"item": "closed_accounts", "row": 0, "field": None, "kind": "not_at_bank",
       "book_value": {"account_number": "11050188000000001", "currency": "CNY"},
       "confirmed_value": None, "difference": None, "explanation": "账面第 1 行银行回函未列示"},

@@ -194,7 +194,7 @@ async def test_differences_with_the_companys_own_figures_become_exactly_its_exce
         ("rows", 1, "owed_to_you", "12500.00", "12000.00", "-500.00"),
     ]
     text = pdf_text(await api(firm, f"/api/v1/confirmations/{cid}/reply.pdf"))
-    assert "信息不符" in text and "1865000.00" in text and "-320.00" in text
+    assert "信息不符" in text and "1,865,000.00" in text and "-320.00" in text
     assert "回单.png" in text and hashlib.sha256(receipt).hexdigest()[:30] in text
     assert sum(Decimal(e["difference"]) for e in replies["exceptions"]) == Decimal("-820.00")
     # the supporting file travels in the evidence bundle, sealed with the rest
