@@ -16,6 +16,7 @@ from hub.api import ApiDeps
 from hub.calendar_data import prc_calendar
 from hub.certificates import read_certificate
 from hub.clocks import SystemClock
+from hub.db.uow import OutboxSignal
 from hub.domain.calendar import WorkingDayCalendar
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Confirmation
@@ -49,6 +50,8 @@ class Container:
     bus: MessageBus
     queries: Queries
     blobs: BlobStore
+    outbox_signal: OutboxSignal
+    """Fired by every commit of this process that writes outbox rows (the relay listens)."""
     dev_keyring: Any = None
     """The development PKI's keyring when letters are signed with it (letter_signing = dev)."""
     _broker: Broker | None = field(default=None, repr=False)
@@ -125,21 +128,18 @@ class Container:
         from adapters.audit_software import WorkpaperWebhook
 
         s = self.settings
-        if self.bus.deps.secret_box is None:
-            raise ValidationFailed("workpaper webhooks need a secret box", field="data_dir")
         base = s.public_base_url or f"http://{s.api_host}:{s.api_port}"
         return WorkpaperWebhook(self.bus, self.bus.deps.secret_box, base,
                                 timeout=s.webhook_timeout_seconds,
                                 private_networks=s.webhook_private_networks)
 
-    def api_deps(self, after_commit: Any = None) -> ApiDeps:
+    def api_deps(self) -> ApiDeps:
         return ApiDeps(
             bus=self.bus,
             queries=self.queries,
             submissions=Submissions(self.bus, max_batch=self.settings.submit_batch_max),
             max_body_bytes=self.settings.max_body_bytes,
             readiness={"database": self.ping_database, "broker": self.broker.ping},
-            after_commit=after_commit or (lambda: None),
             clock=self.clock,
             control_sheets=self.control_sheets(),
         )
@@ -213,7 +213,8 @@ def build(
     calendar = prc_calendar()
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
                            max_overflow=settings.database_max_overflow)
-    factory = uow_factory(engine, clock)
+    signal = OutboxSignal()
+    factory = uow_factory(engine, clock, signal=signal)
     blobs = DirectoryBlobStore(Path(settings.data_dir) / "blobs")
     keyring = _dev_keyring(settings)
     deps = Deps(
@@ -237,6 +238,7 @@ def build(
         bus=MessageBus(factory, deps),
         queries=Queries(uow_factory(engine, clock, readonly=True), blobs),
         blobs=blobs,
+        outbox_signal=signal,
         dev_keyring=keyring,
     )
 

@@ -77,6 +77,9 @@ class Runtime:
 
             self.relay = Relay(self.c.outbox_store(), self.c.broker, s, holder_id())
             await self.relay.start()
+            # Whatever commits in this process (API, web, portal, workers, scheduler) and
+            # writes outbox rows has them published at once, not at the next poll.
+            self.c.outbox_signal.subscribe(self.relay.wake)
         if "scheduler" in self.roles:
             from hub.db.sealer import EventLogSealer
 
@@ -86,8 +89,7 @@ class Runtime:
             await self.sealer.start()
             self.scheduler_task = asyncio.create_task(self._schedule(), name="scheduler")
         if "api" in self.roles:
-            wake = self.relay.wake if self.relay is not None else None
-            app = create_app(self.c.api_deps(after_commit=wake))
+            app = create_app(self.c.api_deps())
             pki = await self.c.pki_app()
             if pki is not None:
                 app.add_subapp("/pki", pki)
@@ -201,6 +203,7 @@ class Runtime:
                 await self.scheduler_task
         # The relay first: on the embedded broker its publishes wait for the consumers.
         if self.relay is not None:
+            self.c.outbox_signal.unsubscribe(self.relay.wake)
             await self.relay.stop()
         for consumer in self.consumers:
             await consumer.stop()

@@ -31,7 +31,6 @@ class ApiDeps:
     """Where submitted confirmations go: committed together when they arrive together."""
     max_body_bytes: int = 1_048_576
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
-    after_commit: Callable[[], None] = lambda: None
     clock: Clock = field(default_factory=SystemClock)
     """Whose today decides which replies are overdue."""
     control_sheets: ControlSheets | None = None

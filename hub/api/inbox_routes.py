@@ -62,7 +62,6 @@ async def receipt(request: web.Request) -> web.Response:
     deps = deps_of(request)
     await deps.bus.handle(commands.AcknowledgeReceipt(
         caller=caller_of(request), confirmation_id=request.match_info["id"]))
-    deps.after_commit()
     return json_response(await _item(request, request.match_info["id"]))
 
 
@@ -73,7 +72,6 @@ async def return_letter(request: web.Request) -> web.Response:
     _, late = await deps.bus.handle(commands.ReturnLetter(
         caller=caller_of(request), confirmation_id=request.match_info["id"],
         code=body["reason_code"], reason=body["reason"]))
-    deps.after_commit()
     return json_response({**await _item(request, request.match_info["id"]), "late": late})
 
 
@@ -119,8 +117,6 @@ async def upload_reply(request: web.Request) -> web.Response:
     pdf, data = await _parts(request)
     uploaded = await deps.bus.handle(commands.UploadReply(
         caller=caller_of(request), confirmation_id=request.match_info["id"], pdf=pdf, data=data))
-    if uploaded.created or uploaded.refused is not None:
-        deps.after_commit()
     if uploaded.refused is not None:  # kept as evidence (committed), but it does not count
         raise Conflict(uploaded.refused, field="reply.pdf")
     return json_response({"reply_id": uploaded.reply.id, "status": uploaded.reply.status.value},

@@ -37,8 +37,6 @@ async def note_procedure(request: web.Request) -> web.Response:
     headers = {"Location": f"/api/v1/confirmations/{cid}/procedures"}
     if noted.replayed:
         headers["Idempotent-Replayed"] = "true"
-    else:
-        deps.after_commit()
     return json_response(procedure(noted.procedure), status=200 if noted.replayed else 201,
                          headers=headers)
 

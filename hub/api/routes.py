@@ -89,7 +89,6 @@ async def create_engagement(request: web.Request) -> web.Response:
             responder_overrides=tuple(body.get("responder_overrides", ())),
         )
     )
-    deps.after_commit()
     return json_response(
         rep.engagement(engagement), status=201,
         headers={"Location": f"/api/v1/engagements/{engagement.id}"},
@@ -143,8 +142,6 @@ async def submit_confirmation(request: web.Request) -> web.Response:
     headers = {"Location": f"/api/v1/confirmations/{c.id}"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    else:
-        deps.after_commit()
     return json_response(
         rep.confirmation(c, today=deps.clock.today()),
         status=200 if result.replayed else 201, headers=headers,
@@ -207,7 +204,6 @@ async def cancel_confirmation(request: web.Request) -> web.Response:
             caller=caller_of(request), confirmation_id=request.match_info["id"], reason=reason
         )
     )
-    deps.after_commit()
     return json_response(rep.confirmation(c, today=_today(request)))
 
 
@@ -219,7 +215,6 @@ async def retry_confirmation(request: web.Request) -> web.Response:
         commands.RetryLetter(caller=caller_of(request), confirmation_id=request.match_info["id"],
                              idempotency_key=idempotency_key_of(request))
     )
-    deps.after_commit()
     return json_response(rep.confirmation(c, today=_today(request)))
 
 
@@ -232,7 +227,6 @@ async def authorise_confirmation(request: web.Request) -> web.Response:
             caller=caller_of(request), confirmation_id=request.match_info["id"]
         )
     )
-    deps.after_commit()
     return json_response(_view(request, c))
 
 

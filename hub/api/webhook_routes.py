@@ -88,5 +88,4 @@ async def resend_workpaper(request: web.Request) -> web.Response:
     deps = deps_of(request)
     c = await deps.bus.handle(commands.ResendWorkpaper(
         caller=caller_of(request), confirmation_id=request.match_info["id"]))
-    deps.after_commit()
     return json_response({"confirmation_id": c.id, "queued": True}, status=202)

@@ -57,6 +57,25 @@ def outbox_row(event: events.Event, data: dict[str, Any], *,
 _INSERT_OUTBOX = insert(outbox)
 
 
+class OutboxSignal:
+    """Tells this process's listeners (the relay, where it runs here) that a commit wrote
+    outbox rows, so they publish at once instead of at their next poll."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def fire(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+
 class SqlAlchemyUnitOfWork:
     """hub.ports.UnitOfWork: `async with` opens a transaction; leaving without commit rolls back.
 
@@ -65,9 +84,11 @@ class SqlAlchemyUnitOfWork:
     keep it short. A read-only one (`readonly=True`) takes neither and cannot commit.
     """
 
-    def __init__(self, engine: AsyncEngine, clock: Clock, *, readonly: bool = False) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock, *, readonly: bool = False,
+                 signal: OutboxSignal | None = None) -> None:
         self._clock = clock
         self._readonly = readonly
+        self._signal = signal
         self._session = Session(clock, engine, readonly=readonly)
         self._recorded: list[events.Event] = []
         self.organisations = SqlAlchemyOrganisationRepository(self._session)
@@ -112,6 +133,7 @@ class SqlAlchemyUnitOfWork:
         """Save tracked confirmations, append all events to the log and outbox, commit."""
         if self._readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
+        published: list[dict[str, Any]] = []
         try:
             await self.confirmations.flush()
             pending = self._recorded + self.confirmations.collect_events()
@@ -135,6 +157,8 @@ class SqlAlchemyUnitOfWork:
                 await self.rollback()
             raise
         self.confirmations.committed()
+        if published and self._signal is not None:
+            self._signal.fire()
 
     async def rollback(self) -> None:
         self._recorded = []
@@ -143,11 +167,13 @@ class SqlAlchemyUnitOfWork:
 
 
 def uow_factory(
-    engine: AsyncEngine, clock: Clock, *, readonly: bool = False
+    engine: AsyncEngine, clock: Clock, *, readonly: bool = False,
+    signal: OutboxSignal | None = None,
 ) -> Callable[[], SqlAlchemyUnitOfWork]:
-    """What services call to start a unit of work (read-only ones for queries)."""
+    """What services call to start a unit of work (read-only ones for queries); commits that
+    write outbox rows fire `signal`."""
 
     def make() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, clock, readonly=readonly)
+        return SqlAlchemyUnitOfWork(engine, clock, readonly=readonly, signal=signal)
 
     return make

@@ -24,7 +24,7 @@ class Relay:
     after the broker's confirm; confirmed ids are flushed together every few milliseconds.
     A row whose publish failed keeps its lease until it expires and is sent again then;
     meanwhile the relay backs off. When idle it sleeps `relay_poll_seconds`, or until
-    `wake()` (the API calls it after a commit).
+    `wake()` (hub.db.uow.OutboxSignal calls it after a commit that wrote outbox rows).
     """
 
     def __init__(

@@ -21,6 +21,7 @@ from hub.clocks import FrozenClock
 from hub.db import SqlAlchemyOutboxStore, create_engine, migrate, uow_factory
 from hub.db.eventlog import seal
 from hub.db.tables import confirmations, event_log
+from hub.db.uow import OutboxSignal
 from hub.domain.errors import (
     Conflict,
     DuplicateIdempotencyKey,
@@ -629,3 +630,21 @@ async def test_inbox_claims_once_and_a_rollback_unclaims(world: World) -> None:
     async with world.uow() as uow:
         assert await uow.inbox.claim("hub.jobs", "m-2") is True
         await uow.commit()
+
+
+async def test_a_commit_that_writes_outbox_rows_wakes_the_relay_and_no_other_does(
+        world: World) -> None:
+    signal, woken = OutboxSignal(), []
+    signal.subscribe(lambda: woken.append("relay"))
+    c = world.letter()
+    async with uow_factory(world.engine, world.clock, signal=signal)() as uow:
+        await uow.confirmations.add(c)  # confirmation.submitted is published
+        await uow.commit()
+    assert woken == ["relay"]
+    async with uow_factory(world.engine, world.clock, signal=signal)() as uow:
+        await uow.confirmations.get(c.id, None)
+        await uow.commit()  # nothing written, nothing to publish
+    async with uow_factory(world.engine, world.clock, signal=signal)() as uow:
+        await uow.confirmations.add(world.letter())
+    # left without commit: rolled back, nothing to publish
+    assert woken == ["relay"]
