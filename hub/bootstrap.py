@@ -31,7 +31,7 @@ from hub.ports import (
     WorkpaperMaker,
 )
 from hub.ports.standins import NoLetterSigning, NoPortalReplies, NoReplyChecking, NoWorkpapers
-from hub.services.handlers import Deps
+from hub.services.deps import Deps
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
 from hub.services.submissions import Submissions

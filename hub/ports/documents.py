@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from hub.domain.model import (
-    Confirmation,
-)
+from hub.domain.model import Confirmation
 from hub.domain.responders import SigningCertificate
 
 

@@ -6,13 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from hub.domain.model import (
-    Confirmation,
-    LetterType,
-    OrgKind,
-    Role,
-    Status,
-)
+from hub.domain.model import Confirmation, LetterType, OrgKind, Role, Status
 from hub.domain.responders import ResponderStatus
 
 

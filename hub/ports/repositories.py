@@ -9,13 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from hub.domain import events
-from hub.domain.model import (
-    Caller,
-    Confirmation,
-    Document,
-    Engagement,
-    Organisation,
-)
+from hub.domain.model import Caller, Confirmation, Document, Engagement, Organisation
 from hub.domain.portal import PortalLink
 from hub.domain.procedures import AlternativeProcedure
 from hub.domain.replies import Reply, ReplyException

@@ -21,7 +21,7 @@ from hub.domain.replies import (
     stated_mismatches,
 )
 from hub.ports import UnitOfWork
-from hub.services.handlers import Deps, Handler, confirmation_of
+from hub.services.deps import CommandHandler, Deps, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -287,7 +287,7 @@ async def send_second_requests(cmd: commands.SendSecondRequests, uow: UnitOfWork
     return sent
 
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], CommandHandler] = {
     commands.AcknowledgeReceipt: acknowledge_receipt,
     commands.ReturnLetter: return_letter,
     commands.UploadReply: upload_reply,

@@ -1,14 +1,44 @@
-"""Use cases: revoke and rotate API keys (hub admins on the CLI, a firm_admin for its firm)."""
+"""Use cases: create, revoke and rotate API keys (hub admins on the CLI, a firm_admin for its
+firm)."""
 
 from __future__ import annotations
 
 from hub.domain import commands, events
-from hub.domain.errors import Conflict, NotFound
-from hub.domain.model import Caller
+from hub.domain.errors import Conflict, NotFound, ValidationFailed
+from hub.domain.model import ROLE_ORG_KINDS, Caller, Role
 from hub.ports import ApiKeyRecord, UnitOfWork
 from hub.services import apikeys
 from hub.services.apikeys import require_key_manager
-from hub.services.handlers import Deps, Handler
+from hub.services.deps import CommandHandler, Deps
+
+
+async def create_api_key(
+    cmd: commands.CreateApiKey, uow: UnitOfWork, deps: Deps
+) -> tuple[ApiKeyRecord, str]:
+    try:
+        role = Role(cmd.role)
+    except ValueError as e:
+        raise ValidationFailed(f"unknown role {cmd.role!r}", field="role") from e
+    org = await uow.organisations.get(cmd.org_id)
+    if org is None:
+        raise NotFound(f"no organisation {cmd.org_id}", field="org")
+    if org.kind not in ROLE_ORG_KINDS[role]:
+        allowed = ", ".join(sorted(k.value for k in ROLE_ORG_KINDS[role]))
+        raise ValidationFailed(
+            f"role {role.value} belongs to a {allowed} organisation, not a {org.kind.value}",
+            field="role",
+        )
+    key_id, full_key, secret_hash = apikeys.new_key()
+    record = ApiKeyRecord(
+        id=key_id, org_id=org.id, role=role, secret_hash=secret_hash, created_at=deps.clock.now()
+    )
+    await uow.api_keys.add(record)
+    uow.record(
+        events.ApiKeyCreated(
+            at=record.created_at, actor=cmd.actor, key_id=key_id, org_id=org.id, role=role.value
+        )
+    )
+    return record, full_key
 
 
 async def _key_of(uow: UnitOfWork, caller: Caller | None, key_id: str) -> ApiKeyRecord:
@@ -52,7 +82,8 @@ async def rotate_api_key(cmd: commands.RotateApiKey, uow: UnitOfWork,
     return record, full_key
 
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], CommandHandler] = {
+    commands.CreateApiKey: create_api_key,
     commands.RevokeApiKey: revoke_api_key,
     commands.RotateApiKey: rotate_api_key,
 }

@@ -8,8 +8,8 @@ from hub.domain import commands
 from hub.domain.errors import Forbidden, NotFound
 from hub.domain.model import SYSTEM_ACTOR, Confirmation, Document, Role, Status
 from hub.ports import UnitOfWork
+from hub.services.deps import CommandHandler, Deps, client_name_of, confirmation_of, require_firm
 from hub.services.exchange import dispatch
-from hub.services.handlers import Deps, Handler, _require_firm, client_name_of, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -86,7 +86,7 @@ async def record_job_failure(
 async def retry_letter(cmd: commands.RetryLetter, uow: UnitOfWork, deps: Deps) -> Confirmation:
     """Back to `authorised`: the worker makes the letter again. Sent twice with the same
     Idempotency-Key, the second finds it already retried and changes nothing."""
-    _require_firm(cmd.caller)
+    require_firm(cmd.caller)
     c = await uow.confirmations.get(cmd.confirmation_id, cmd.caller, for_update=True)
     if c is None:
         raise NotFound("no such confirmation")
@@ -99,7 +99,7 @@ async def retry_letter(cmd: commands.RetryLetter, uow: UnitOfWork, deps: Deps) -
 RETRIED = frozenset({Status.AUTHORISED, Status.LETTER_READY, Status.DISPATCHED})
 """Where a retried letter may already be when the same retry arrives again."""
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], CommandHandler] = {
     commands.AuthoriseConfirmation: authorise_confirmation,
     commands.MakeLetter: make_letter,
     commands.RecordJobFailure: record_job_failure,

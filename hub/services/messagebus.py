@@ -8,24 +8,29 @@ from hub.domain import commands
 from hub.domain.errors import DuplicateIdempotencyKey
 from hub.ports import UnitOfWork, UnitOfWorkFactory
 from hub.services import (
+    confirmations,
     exchange,
-    handlers,
     key_admin,
     letters,
+    organisations,
     portal,
     procedures,
     registry,
+    submissions,
     webhooks,
     workpapers,
 )
-from hub.services.handlers import Deps
+from hub.services.deps import CommandHandler, Deps
 
-HANDLERS = {**handlers.HANDLERS, **letters.HANDLERS, **registry.HANDLERS,
-            **exchange.HANDLERS, **workpapers.HANDLERS}
-HANDLERS.update(procedures.HANDLERS)  # the control sheet's notes (替代程序)
-HANDLERS.update(webhooks.HANDLERS)  # audit-software webhooks (adapters/audit_software)
-HANDLERS.update(portal.HANDLERS)  # the company reply portal (adapters/portal)
-HANDLERS.update(key_admin.HANDLERS)  # revoking and rotating API keys
+USE_CASES = (organisations, key_admin, submissions, confirmations, letters, registry,
+             exchange, workpapers, procedures, webhooks, portal)
+"""Every module of use cases; each lists its commands and their handlers in HANDLERS."""
+
+HANDLERS: dict[type[commands.Command], CommandHandler] = {}
+for _module in USE_CASES:
+    _clash = HANDLERS.keys() & _module.HANDLERS.keys()
+    assert not _clash, f"{_module.__name__} handles {_clash} again"
+    HANDLERS.update(_module.HANDLERS)
 
 
 class MessageBus:

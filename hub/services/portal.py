@@ -34,8 +34,8 @@ from hub.domain.portal import (
 )
 from hub.domain.replies import Reply, ReplyException, ReplyStatus, data_sha256
 from hub.ports import UnitOfWork, UnitOfWorkFactory
+from hub.services.deps import CommandHandler, Deps, client_name_of, confirmation_of
 from hub.services.exchange import REPLY_WINDOW_WORKING_DAYS
-from hub.services.handlers import Deps, Handler, client_name_of, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -365,7 +365,7 @@ class PortalReader:
             return PortalLetter(c, link, client, firm, doc.sha256 if doc else None)
 
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], CommandHandler] = {
     commands.OpenPortalLink: open_portal_link,
     commands.SendPortalCode: send_portal_code,
     commands.VerifyPortalCode: verify_portal_code,

@@ -9,7 +9,7 @@ from hub.domain import commands, events
 from hub.domain.errors import Conflict, Forbidden, NotFound
 from hub.domain.procedures import AlternativeProcedure, clean_note
 from hub.ports import UnitOfWork
-from hub.services.handlers import Deps, Handler
+from hub.services.deps import CommandHandler, Deps
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,6 @@ async def note_procedure(cmd: commands.NoteProcedure, uow: UnitOfWork, deps: Dep
     return Noted(procedure, replayed=False)
 
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], CommandHandler] = {
     commands.NoteProcedure: note_procedure,
 }

@@ -22,7 +22,7 @@ from hub.ports import (
     UnitOfWorkFactory,
 )
 from hub.services import apikeys, sheet_facts
-from hub.services.handlers import client_name_of
+from hub.services.deps import client_name_of
 from hub.services.sheet_facts import SheetFacts
 
 KEY_CACHE_SECONDS = 2.0

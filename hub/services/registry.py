@@ -20,7 +20,7 @@ from hub.domain.responders import (
 )
 from hub.domain.uscc import validate_uscc
 from hub.ports import UnitOfWork
-from hub.services.handlers import Deps, Handler
+from hub.services.deps import CommandHandler, Deps
 
 
 def _require_admin(caller: Caller) -> None:
@@ -191,7 +191,7 @@ async def _status_change(uow: UnitOfWork, deps: Deps, caller: Caller, responder_
     return new
 
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], CommandHandler] = {
     commands.RegisterResponder: register_responder,
     commands.ChangeResponder: change_responder,
     commands.VerifyResponder: verify_responder,

@@ -14,7 +14,7 @@ from hub.domain.errors import Conflict, Forbidden, NotFound
 from hub.domain.model import Caller, Confirmation, Role, Status
 from hub.domain.webhooks import Webhook, validate_secret, validate_url
 from hub.ports import UnitOfWork, UnitOfWorkFactory
-from hub.services.handlers import Deps, Handler, confirmation_of
+from hub.services.deps import CommandHandler, Deps, confirmation_of
 from hub.services.workpapers import WORKPAPER
 
 log = structlog.get_logger(__name__)
@@ -142,7 +142,7 @@ def _without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}{hidden}"
 
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], CommandHandler] = {
     commands.RegisterWebhook: register_webhook,
     commands.RemoveWebhook: remove_webhook,
     commands.ResendWorkpaper: resend_workpaper,

@@ -11,7 +11,7 @@ from hub.domain.errors import NotFound
 from hub.domain.model import SYSTEM_ACTOR, Document, Status
 from hub.domain.replies import ReplyStatus
 from hub.ports import UnitOfWork, WorkpaperInput
-from hub.services.handlers import Deps, Handler, confirmation_of
+from hub.services.deps import CommandHandler, Deps, confirmation_of
 
 log = structlog.get_logger(__name__)
 
@@ -99,6 +99,6 @@ async def _attachments(deps: Deps, data: dict[str, Any] | None) -> tuple[tuple[s
     return tuple(out)
 
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], CommandHandler] = {
     commands.MakeWorkpaper: make_workpaper,
 }
