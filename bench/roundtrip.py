@@ -351,11 +351,11 @@ async def seed(db_url: str, broker_url: str, data: Path, port: int) -> Seeded:
     client is the bank's ledger customer, and that client's client_signer key."""
     from adapters.bank_sim import EXAMPLE_LEDGER, BankSigner, Ledger
     from hub.bootstrap import build
+    from hub.cli.seeding import verified_responder
     from hub.db.migrate import migrate
     from hub.domain.commands import CreateApiKey, CreateEngagement, CreateOrganisation
     from hub.domain.model import Caller, OrgKind, Role
-    from hub.seeding import verified_responder
-    from hub.settings import load_settings
+    from hub.infra.settings import load_settings
 
     await migrate(db_url)
     settings = load_settings(env={}, database_url=db_url, broker_url=broker_url,

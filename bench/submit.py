@@ -28,12 +28,12 @@ import aiohttp
 
 import schemas
 from hub.bootstrap import build
+from hub.cli.seeding import verified_responder
 from hub.db.migrate import migrate
 from hub.domain.commands import CreateApiKey, CreateEngagement, CreateOrganisation
 from hub.domain.model import Caller, OrgKind, Role
 from hub.domain.uscc import make_uscc
-from hub.seeding import verified_responder
-from hub.settings import load_settings
+from hub.infra.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

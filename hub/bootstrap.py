@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.api import ApiDeps
-from hub.calendar_data import prc_calendar
-from hub.certificates import read_certificate
-from hub.clocks import SystemClock
 from hub.db.uow import OutboxSignal
 from hub.domain.calendar import WorkingDayCalendar
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Confirmation
+from hub.infra.calendar_data import prc_calendar
+from hub.infra.certificates import read_certificate
+from hub.infra.clocks import SystemClock
+from hub.infra.settings import Settings
 from hub.ports import (
     BlobStore,
     Broker,
@@ -35,7 +36,6 @@ from hub.services.deps import Deps
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
 from hub.services.submissions import Submissions
-from hub.settings import Settings
 
 
 @dataclass
@@ -111,8 +111,8 @@ class Container:
     async def portal_app(self) -> Any:
         """The company portal's pages, to serve at /portal."""
         from adapters.portal import PortalDeps, create_portal_app
-        from hub.clientip import trusted_networks
         from hub.db.uow import uow_factory
+        from hub.edge.clientip import trusted_networks
         from hub.services.portal import PortalReader
 
         secret = await asyncio.to_thread(portal_secret, self.settings)
@@ -145,9 +145,9 @@ class Container:
         )
 
     def control_sheets(self) -> Any:
-        """The report centre's control sheets (hub.reports), PDFs drawn by hub.documents."""
+        """The report centre's control sheets (hub.readmodels), PDFs drawn by hub.documents."""
         from hub.documents import render_control_sheet
-        from hub.reports import ControlSheets
+        from hub.readmodels import ControlSheets
 
         return ControlSheets(self.queries, self.clock, render_control_sheet)
 
@@ -166,7 +166,7 @@ class Container:
 
     def web_deps(self) -> Any:
         """What the firm web UI (hub.web, served at /web) needs."""
-        from hub.clientip import trusted_networks
+        from hub.edge.clientip import trusted_networks
         from hub.web import WebDeps
 
         return WebDeps(accounts=self.accounts(), queries=self.queries, clock=self.clock,
@@ -204,10 +204,10 @@ def build(
 ) -> Container:
     """Wire the hub for these settings (`letter_maker`, `reply_checker` replace the
     configured ones)."""
-    from hub.blobs import DirectoryBlobStore
     from hub.db.engine import create_engine
     from hub.db.uow import uow_factory
-    from hub.secretbox import FernetSecretBox
+    from hub.infra.blobs import DirectoryBlobStore
+    from hub.infra.secretbox import FernetSecretBox
 
     clock = clock or SystemClock()
     calendar = prc_calendar()
@@ -327,7 +327,7 @@ def bank_push_secret(settings: Settings) -> bytes:
     (made on first use, readable by the owner only). Blocking."""
     if settings.bank_push_secret:
         return settings.bank_push_secret.encode("utf-8")
-    from hub.secretbox import keep_key
+    from hub.infra.secretbox import keep_key
 
     return keep_key(Path(settings.data_dir) / "secrets" / "bank_push.key",
                     lambda: secrets.token_urlsafe(32).encode("ascii"))

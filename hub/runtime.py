@@ -18,9 +18,9 @@ from hub.domain import commands
 from hub.domain.errors import HubError
 
 if TYPE_CHECKING:
+    from hub.infra.settings import Settings
     from hub.messaging.consumer import RetryPolicy
     from hub.ports import Envelope
-    from hub.settings import Settings
 
 log = structlog.get_logger(__name__)
 

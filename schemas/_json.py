@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.domain.errors import ValidationFailed
-from hub.safetext import describe, refused_at
+from hub.domain.text import describe, refused_at
 from schemas._walk import escape
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")

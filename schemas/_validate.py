@@ -10,7 +10,7 @@ from typing import Any
 from jsonschema import ValidationError
 
 from hub.domain.errors import ValidationFailed
-from hub.safetext import is_ascii_digits
+from hub.domain.text import is_ascii_digits
 from schemas import _store
 from schemas._walk import Applied, applied_at, pointer, title
 

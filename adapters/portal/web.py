@@ -20,7 +20,6 @@ from adapters.portal.tokens import (
     same,
     token_hash,
 )
-from hub.clientip import Network, client_ip
 from hub.domain.commands import SendPortalCode, SubmitPortalReply, VerifyPortalCode
 from hub.domain.errors import HubError, TransientError, ValidationFailed
 from hub.domain.portal import (
@@ -30,6 +29,7 @@ from hub.domain.portal import (
     LinkUnusable,
     masked_email,
 )
+from hub.edge.clientip import Network, client_ip
 from hub.ports import BlobStore, Clock, CommandBus
 
 log = structlog.get_logger(__name__)

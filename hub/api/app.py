@@ -14,8 +14,8 @@ from hub.api.access import enforce_access
 from hub.api.deps import CALLER, DEPS, REQUEST_ID, ApiDeps
 from hub.api.problems import loggable, problem_middleware
 from hub.domain.errors import Unauthenticated
-from hub.httpedge import refuse_control_characters
-from hub.safetext import refused_at
+from hub.domain.text import refused_at
+from hub.edge.http import refuse_control_characters
 
 log = structlog.get_logger(__name__)
 

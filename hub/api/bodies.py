@@ -10,7 +10,7 @@ from aiohttp import web
 import schemas
 from hub.api.problems import BodyTooLarge, UnsupportedMediaType
 from hub.domain.errors import ValidationFailed
-from hub.jsontext import canonical
+from hub.infra.jsontext import canonical
 
 
 async def read_json(request: web.Request, schema: str, max_bytes: int) -> dict[str, Any]:

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from hub.clocks import SystemClock
 from hub.domain.model import Caller
+from hub.infra.clocks import SystemClock
 from hub.ports import Clock
 from hub.services.messagebus import MessageBus
 from hub.services.queries import Queries
 from hub.services.submissions import Submissions
 
 if TYPE_CHECKING:
-    from hub.reports import ControlSheets
+    from hub.readmodels import ControlSheets
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 

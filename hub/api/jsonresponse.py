@@ -6,7 +6,7 @@ from functools import partial
 
 from aiohttp import web
 
-from hub.jsontext import dumps
+from hub.infra.jsontext import dumps
 
 json_response = partial(web.json_response, dumps=dumps)
 """`aiohttp.web.json_response` with the hub's encoder."""

@@ -8,7 +8,7 @@ from aiohttp import web
 from hub.api.deps import CALLER, DEPS, ApiDeps
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Caller
-from hub.safetext import is_ascii_digits
+from hub.domain.text import is_ascii_digits
 
 MAX_LIMIT = 200
 

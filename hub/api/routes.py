@@ -25,8 +25,8 @@ from hub.api.params import caller_of, deps_of, idempotency_key_of, limit_of
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import AmountLine, Confirmation, Role, Status
+from hub.domain.text import is_ascii_digits
 from hub.ports import ConfirmationFilter
-from hub.safetext import is_ascii_digits
 
 routes = web.RouteTableDef()
 

@@ -12,10 +12,10 @@ from sqlalchemy import Integer, Row, Text, and_, bindparam, cast, func, insert, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.clocks import SystemClock
 from hub.db.engine import begin_read, begin_write
 from hub.db.tables import outbox, parked_messages
 from hub.domain.errors import NotFound
+from hub.infra.clocks import SystemClock
 from hub.ports import Clock, Envelope, OutboxRow, ParkedMessage
 
 REPLAY_EXCHANGE = "hub.requeue"

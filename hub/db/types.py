@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from hub.domain.errors import ValidationFailed
-from hub.jsontext import dumps
+from hub.infra.jsontext import dumps
 
 MONEY_PRECISION = 24
 MONEY_SCALE = 6

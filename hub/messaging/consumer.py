@@ -26,7 +26,7 @@ from hub.ports import (
 from hub.ports.envelope import UndecodableMessage, decode, envelope_or_raw
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -8,7 +8,7 @@ from hub.domain.errors import ValidationFailed
 from hub.ports import Broker
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.infra.settings import Settings
 
 
 def create_broker(settings: Settings) -> Broker:

@@ -11,7 +11,7 @@ import structlog
 from hub.ports import Broker, OutboxRow, OutboxStore
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.httpedge import refuse_control_characters
+from hub.edge.http import refuse_control_characters
 from hub.web import key_pages, pages
 from hub.web.deps import PREFIX, WEB_DEPS, WebDeps
 from hub.web.render import error_pages

@@ -8,10 +8,10 @@ from typing import Protocol
 
 from aiohttp import web
 
-from hub.clientip import Network
-from hub.clocks import SystemClock
 from hub.domain.model import Caller
 from hub.domain.users import WebSession, WebUser
+from hub.edge.clientip import Network
+from hub.infra.clocks import SystemClock
 from hub.ports import Clock
 from hub.services.accounts import Accounts
 from hub.services.messagebus import MessageBus
@@ -25,7 +25,7 @@ EngagementLinks = Callable[[str], list[tuple[str, str]]]
 
 
 class ControlSheetMaker(Protocol):
-    """The report centre's control sheets (hub.reports.ControlSheets), scoped to the caller."""
+    """The report centre's control sheets (hub.readmodels.ControlSheets), scoped to the caller."""
 
     async def xlsx(self, caller: Caller, engagement_id: str) -> bytes: ...
 

@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from hub.clientip import client_ip
 from hub.domain.commands import NoteProcedure, RetryLetter
 from hub.domain.errors import ValidationFailed
 from hub.domain.model import Caller
+from hub.edge.clientip import client_ip
 from hub.services.accounts import SignInFailed
 from hub.web import views
 from hub.web.deps import PREFIX, signed_in, web_deps

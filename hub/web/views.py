@@ -10,8 +10,8 @@ from typing import Any
 from hub.domain.labels import LETTER_TYPE, STATUS, event_label_both, zh
 from hub.domain.model import Confirmation, Status, reply_overdue
 from hub.domain.replies import CHECKS, Reply, ReplyStatus
+from hub.domain.text import is_ascii_digits
 from hub.ports import LetterTablePage, LetterTableQuery
-from hub.safetext import is_ascii_digits
 
 STATUS_LABELS: dict[str, str] = {status.value: label.zh for status, label in STATUS.items()}
 """The status filter's choices, in the order of the state machine."""

@@ -13,13 +13,13 @@ import pytest
 
 import schemas
 from hub.bootstrap import Container, build
+from hub.cli.seeding import verified_responder
 from hub.db.migrate import migrate
 from hub.domain.commands import CreateApiKey, CreateOrganisation
 from hub.domain.uscc import make_uscc
+from hub.infra.settings import load_settings
 from hub.ports import Clock, LetterMaker
 from hub.runtime import Runtime
-from hub.seeding import verified_responder
-from hub.settings import load_settings
 from tests.conftest import unique
 
 LETTER_TYPES = (

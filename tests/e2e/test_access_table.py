@@ -12,8 +12,8 @@ import pytest
 
 from adapters.bank_sim import answer
 from hub.api.access import ACCESS
+from hub.cli.seeding import operator_id
 from hub.domain.model import Role
-from hub.seeding import operator_id
 from tests.bank_sim.support import BANK, CUSTOMER, ledger, raw_ledger, records
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, make_firm, start_hub

@@ -11,9 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from hub.cli.seeding import admin_caller, operator_id, verified_responder
 from hub.documents import render_reply_document
 from hub.domain.commands import ChangeResponder, VerifyResponder
-from hub.seeding import admin_caller, operator_id, verified_responder
 from signing import Level, SignJob, sign_off_loop
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, make_firm, new_uscc, start_hub

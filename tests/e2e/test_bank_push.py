@@ -12,7 +12,7 @@ from aiohttp import web
 
 from adapters.bank_sim import BankSigner, BankSimSettings, Ledger, create_bank_app
 from adapters.bank_sim.service import BANK
-from hub.seeding import verified_responder
+from hub.cli.seeding import verified_responder
 from tests.conftest import free_port, unique
 from tests.e2e.conftest import Firm, Hub, make_firm, new_uscc, start_hub
 from tests.e2e.test_letters import submit_authorised, wait_status

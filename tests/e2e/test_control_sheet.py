@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from hub.clocks import FrozenClock
 from hub.domain.commands import SendSecondRequests
 from hub.domain.labels import CHANNEL, STATUS
 from hub.domain.model import Status
 from hub.domain.responders import Channel
+from hub.infra.clocks import FrozenClock
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, frozen_hub, make_firm
 from tests.e2e.test_bank_exchange import Bank, dispatched_letter, reply_for, upload

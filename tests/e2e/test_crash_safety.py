@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from hub.bootstrap import Container, build
+from hub.cli.seeding import verified_responder
 from hub.db.migrate import migrate
 from hub.domain.commands import (
     CreateApiKey,
@@ -23,8 +24,7 @@ from hub.domain.commands import (
     SubmitConfirmation,
 )
 from hub.domain.model import Caller, OrgKind, Role
-from hub.seeding import verified_responder
-from hub.settings import load_settings
+from hub.infra.settings import load_settings
 from tests.e2e.conftest import new_uscc
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from hub.clocks import FrozenClock
 from hub.domain.commands import SendSecondRequests
+from hub.infra.clocks import FrozenClock
 from tests.e2e.conftest import Hub, frozen_hub, make_firm
 from tests.e2e.test_bank_exchange import Bank, dispatched_letter
 

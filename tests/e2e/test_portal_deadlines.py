@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from hub.clocks import FrozenClock
 from hub.domain.commands import ConcludeUnansweredNegatives, SendSecondRequests
+from hub.infra.clocks import FrozenClock
 from tests.e2e.conftest import Hub, make_firm
 from tests.e2e.portal_support import (
     Contact,

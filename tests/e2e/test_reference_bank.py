@@ -21,7 +21,7 @@ from adapters.bank_sim import (
     Ledger,
     create_bank_app,
 )
-from hub.seeding import verified_responder
+from hub.cli.seeding import verified_responder
 from tests.conftest import unique
 from tests.e2e.conftest import Firm, Hub, make_firm
 from tests.e2e.test_letters import submit_authorised, wait_status

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from hub.seeding import operator_id
+from hub.cli.seeding import operator_id
 from tests.e2e.conftest import Firm, Hub, new_uscc
 
 PROBLEM = "application/problem+json"

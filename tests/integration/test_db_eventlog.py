@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.clocks import FrozenClock
 from hub.db import create_engine, migrate, uow_factory, verify_chain
 from hub.db.eventlog import entry_hash, seal
 from hub.db.tables import event_log
 from hub.domain import events
+from hub.infra.clocks import FrozenClock
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

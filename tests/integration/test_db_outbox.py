@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.clocks import FrozenClock
 from hub.db import (
     SqlAlchemyOutboxStore,
     SqlAlchemyParkingStore,
@@ -19,6 +18,7 @@ from hub.db import (
 )
 from hub.domain import events
 from hub.domain.errors import NotFound
+from hub.infra.clocks import FrozenClock
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

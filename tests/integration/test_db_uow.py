@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.clocks import FrozenClock
 from hub.db import SqlAlchemyOutboxStore, create_engine, migrate, uow_factory
 from hub.db.eventlog import seal
 from hub.db.tables import confirmations, event_log
@@ -42,6 +41,7 @@ from hub.domain.model import (
     Status,
 )
 from hub.domain.uscc import ALPHABET, make_uscc
+from hub.infra.clocks import FrozenClock
 from hub.ports import ApiKeyRecord, ConfirmationFilter
 from tests.conftest import unique
 

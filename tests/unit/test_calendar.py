@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from hub.calendar_data import prc_calendar
 from hub.domain.calendar import WorkingDayCalendar
 from hub.domain.errors import CalendarYearUnknown, HubError
+from hub.infra.calendar_data import prc_calendar
 
 D = date
 

@@ -13,8 +13,8 @@ from hub.domain.model import Confirmation, Engagement, LetterType, Mode, Status
 from hub.domain.procedures import AlternativeProcedure
 from hub.domain.replies import Reply, ReplyException, ReplyStatus
 from hub.ports import HistoryEntry
-from hub.reports import COLUMNS, Result, assemble
-from hub.reports.control_sheet import money_text
+from hub.readmodels import COLUMNS, Result, assemble
+from hub.readmodels.control_sheet import money_text
 from hub.services.sheet_facts import LetterFacts, SheetFacts
 
 TODAY = date(2026, 2, 2)

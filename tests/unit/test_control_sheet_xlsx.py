@@ -8,8 +8,8 @@ from datetime import datetime
 from openpyxl import load_workbook
 
 from hub.domain.model import Status
-from hub.reports import COLUMNS, assemble
-from hub.reports.xlsx import render_xlsx
+from hub.readmodels import COLUMNS, assemble
+from hub.readmodels.xlsx import render_xlsx
 from hub.services.sheet_facts import LetterFacts
 from tests.unit.test_control_sheet import NOW, TODAY, facts, letter
 
@@ -63,7 +63,7 @@ def test_text_from_users_is_never_a_formula_nor_breaks_the_workbook() -> None:
 
 
 def test_spreadsheet_text_keeps_plain_text_and_neutralises_the_rest() -> None:
-    from hub.safetext import spreadsheet_text
+    from hub.domain.text import spreadsheet_text
 
     assert spreadsheet_text("京华商业银行 -1,000.00") == "京华商业银行 -1,000.00"
     for start in ("=", "+", "-", "@", "\t", "\r"):

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hub.infra.settings import Settings
 from hub.ports import Envelope, OutboxRow, ParkedMessage, UnitOfWork
 from hub.ports.envelope import encode
-from hub.settings import Settings
 
 
 def settings(broker_url: str = "embedded://", **changes: Any) -> Settings:

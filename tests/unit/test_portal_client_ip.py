@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.clientip import client_ip, trusted_networks
 from hub.domain.errors import ValidationFailed
+from hub.edge.clientip import client_ip, trusted_networks
 
 PROXIES = trusted_networks("10.0.0.0/8, 127.0.0.1, fd00::/8")
 

@@ -10,7 +10,7 @@ import pytest
 
 from hub.domain.errors import PermanentError, ValidationFailed
 from hub.domain.webhooks import validate_secret, validate_url
-from hub.secretbox import FernetSecretBox
+from hub.infra.secretbox import FernetSecretBox
 
 SECRET = "firm-chosen-secret-0123456789"
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from hub.bootstrap import Container, build
-from hub.clocks import FrozenClock
 from hub.db.migrate import migrate
 from hub.domain.commands import CreateOrganisation
+from hub.infra.clocks import FrozenClock
+from hub.infra.settings import load_settings
 from hub.services.accounts import Accounts
 from hub.services.passwords import KdfParameters, PasswordKdf
-from hub.settings import load_settings
 from tests.e2e.conftest import new_uscc
 
 PASSWORD = "对的口令-correct-horse"

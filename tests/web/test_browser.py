@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from adapters.bank_sim import EXAMPLE_LEDGER, Ledger
-from hub.clocks import FrozenClock
+from hub.infra.clocks import FrozenClock
 from tests.conftest import UNDER_CI
 from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
 from tests.e2e.test_bank_exchange import Bank, dispatched_letter

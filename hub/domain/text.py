@@ -1,4 +1,5 @@
-"""Text at the edges: control characters refused on the way in, made inert on the way out."""
+"""The rules of text at every edge: control characters refused on the way in, made inert on the
+way out (XLSX, CSV). Pure: the edges apply them."""
 
 from __future__ import annotations
 

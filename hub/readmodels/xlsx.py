@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from hub.reports.control_sheet import COLUMNS, TITLE, ControlSheet, SheetRow
-from hub.safetext import spreadsheet_text
+from hub.domain.text import spreadsheet_text
+from hub.readmodels.control_sheet import COLUMNS, TITLE, ControlSheet, SheetRow
 
 WIDTHS = (6, 20, 22, 28, 20, 12, 12, 26, 12, 12, 22, 50, 50, 12)
 DATE_COLUMNS = frozenset({"发函日期", "送达日期", "回函日期", "回函截止日"})

@@ -9,8 +9,8 @@ import structlog
 
 from hub.domain.model import Caller
 from hub.ports import Clock, SheetPdfRenderer
-from hub.reports.control_sheet import COLUMNS, TITLE, ControlSheet, assemble
-from hub.reports.xlsx import render_xlsx
+from hub.readmodels.control_sheet import COLUMNS, TITLE, ControlSheet, assemble
+from hub.readmodels.xlsx import render_xlsx
 from hub.services.queries import Queries
 
 log = structlog.get_logger(__name__)

@@ -14,7 +14,7 @@ from hub.ports import ResponderQuery
 
 
 async def _operator(container: Any, args: argparse.Namespace) -> Caller:
-    from hub.seeding import operator_id
+    from hub.cli.seeding import operator_id
 
     org_id = await operator_id(container)
     return Caller(org_id=org_id, org_kind=OrgKind.OPERATOR, role=Role.ADMIN,

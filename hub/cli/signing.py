@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hub.settings import load_settings
+from hub.infra.settings import load_settings
 
 
 def _pki_dir(args: argparse.Namespace) -> Path:

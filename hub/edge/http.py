@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from hub.domain.errors import ValidationFailed
-from hub.safetext import describe, refused_at
+from hub.domain.text import describe, refused_at
 
 READ_HEADERS = ("Authorization", "X-API-Key", "Idempotency-Key")
 """The request headers some handler reads; control characters in them are refused."""

@@ -13,10 +13,10 @@ import aiohttp
 from aiohttp import web
 
 import schemas
+from hub.cli.seeding import organisation, verified_responder
 from hub.domain.commands import CreateApiKey
 from hub.domain.uscc import make_uscc
-from hub.seeding import organisation, verified_responder
-from hub.settings import Settings
+from hub.infra.settings import Settings
 
 # Invented organisations with valid 统一社会信用代码. The bank and the audited entity are the
 # reference bank's own (adapters/bank_sim's example ledger): it knows this customer.
@@ -64,8 +64,8 @@ async def _bank(container: Any, base: str, folder: Path) -> tuple[Any, tuple[str
     """Start the reference bank (adapters/bank_sim) beside the hub, registered and verified
     with its reply certificate; returns its runner and (name, uscc)."""
     from adapters.bank_sim import BankSigner, BankSimSettings, Ledger, create_bank_app
+    from hub.cli.seeding import admin_caller, operator_id
     from hub.domain.commands import ChangeResponder, VerifyResponder
-    from hub.seeding import admin_caller, operator_id
 
     ledger_path = await asyncio.to_thread(_seeded_ledger, folder)
     ledger = await asyncio.to_thread(Ledger.load, ledger_path)
@@ -102,7 +102,7 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
     from hub.bootstrap import build
     from hub.db.eventlog import verify_chain
     from hub.db.migrate import migrate
-    from hub.logs import configure_logging
+    from hub.infra.logs import configure_logging
     from hub.runtime import Runtime
 
     configure_logging("warning", settings.log_format)
@@ -213,7 +213,7 @@ async def run_demo(settings: Settings, *, once: bool, port: int | None = None) -
 async def _answer_company_letters(base: str, mail_folder: Path, run: str) -> None:
     """The counterparty's contact answers through the portal: agrees with the receivable
     letter, and reports a different figure on the (negative) payable letter."""
-    from hub.demo_company import MailFolder, answer_letter
+    from hub.cli.demo_company import MailFolder, answer_letter
 
     mail = MailFolder(mail_folder)
     for n, letter_type in ((4, "company_receivable"), (5, "company_payable")):

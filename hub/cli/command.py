@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
-from hub import cli_registry, cli_signing, cli_users
+from hub.cli import registry as cli_registry
+from hub.cli import signing as cli_signing
+from hub.cli import users as cli_users
 from hub.domain.errors import HubError
-from hub.settings import Settings, load_settings
+from hub.infra.settings import Settings, load_settings
 
 T = TypeVar("T")
 
@@ -41,7 +43,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _container(args: argparse.Namespace) -> Any:
     from hub.bootstrap import build
-    from hub.logs import configure_logging
+    from hub.infra.logs import configure_logging
 
     settings = _settings(args)
     configure_logging(settings.log_level, settings.log_format)
@@ -183,7 +185,7 @@ async def _parked_replay(container: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from hub.demo import run_demo
+    from hub.cli.demo import run_demo
 
     return run_async(run_demo(_settings(args), once=args.once, port=args.port))
 
@@ -283,7 +285,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

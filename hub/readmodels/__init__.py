@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.reports.control_sheet import COLUMNS, ControlSheet, Result, SheetRow, Totals, assemble
-from hub.reports.sheets import ControlSheets, pdf_document
+from hub.readmodels.control_sheet import COLUMNS, ControlSheet, Result, SheetRow, Totals, assemble
+from hub.readmodels.sheets import ControlSheets, pdf_document
 
 __all__ = [
     "COLUMNS",
