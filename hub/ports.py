@@ -309,6 +309,9 @@ class PortalLinkRepository(Protocol):
 class Inbox(Protocol):
     async def claim(self, consumer: str, message_id: str) -> bool:
         """Record the message as processed by `consumer`; False if it already was."""
+    async def settle_parked(self, queue: str, message_id: str) -> int:
+        """Remove the parked copies (not yet replayed) of a message now applied from `queue`,
+        in the unit of work's transaction; how many there were."""
 
 
 class UnitOfWork(Protocol):
@@ -457,8 +460,10 @@ class ParkedMessage:
 class ParkingStore(Protocol):
     async def park(
         self, *, queue: str, routing_key: str, envelope: dict[str, Any], reason: str,
-        attempts: int,
-    ) -> None: ...
+        attempts: int, consumer: str | None = None,
+    ) -> bool:
+        """Keep the message for an operator; False (nothing parked) when `consumer`'s inbox
+        shows another copy of it was applied meanwhile."""
     async def list(
         self, limit: int = 100, include_replayed: bool = False
     ) -> builtins.list[ParkedMessage]: ...
@@ -504,6 +509,10 @@ class Delivery(Protocol):
     @property
     def attempt(self) -> int:
         """1 on first delivery; carried in the `x-attempt` header across delayed retries."""
+
+    @property
+    def redelivered(self) -> bool:
+        """The broker handed this copy out before (it was never acked: a crash, a requeue)."""
 
 
 DeliveryCallback = Callable[[Delivery], Awaitable[Settlement]]
