@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from hub.domain.model import Confirmation, Engagement
+from hub.domain.model import DELIVERY_STATES, Confirmation, Engagement, Status
 from hub.domain.replies import Reply, ReplyException
 from hub.domain.responders import Responder
 from hub.ports import HistoryEntry
@@ -60,11 +60,20 @@ def confirmation(c: Confirmation, *, today: date, with_letter: bool = True) -> d
         "exception_count": c.exception_count,
         "second_requests": c.second_requests,
         "warnings": list(c.warnings),
+        "delivery": delivery(c),
         "overdue": c.overdue(today),
     }
     if with_letter:
         out["letter"] = c.letter
     return out
+
+
+def delivery(c: Confirmation) -> dict[str, str] | None:
+    """A dispatched letter its channel has not taken yet: pending (投递中) or parked (待投递)."""
+    if c.status is not Status.DISPATCHED or c.delivery_state not in DELIVERY_STATES:
+        return None
+    zh, en = DELIVERY_STATES[c.delivery_state]
+    return {"state": c.delivery_state, "label": f"{zh} / {en}", "reason": c.delivery_reason or ""}
 
 
 def confirmation_for_signer(c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hub.domain.labels import event_label_both
-from hub.domain.model import Confirmation, Status, reply_overdue
+from hub.domain.model import DELIVERY_STATES, Confirmation, Status, reply_overdue
 from hub.domain.replies import CHECKS, Reply, ReplyStatus
 from hub.ports import LetterTablePage, LetterTableQuery
 from hub.safetext import is_ascii_digits
@@ -51,6 +51,14 @@ def event_label(event_type: str) -> str:
 
 def status_label(status: str) -> str:
     return f"{STATUS_LABELS.get(status, status)}"
+
+
+def delivery_label(c: Confirmation) -> str | None:
+    """投递中 / 待投递 for a dispatched letter its channel has not taken yet, else None."""
+    if c.status is not Status.DISPATCHED or c.delivery_state not in DELIVERY_STATES:
+        return None
+    zh, en = DELIVERY_STATES[c.delivery_state]
+    return f"{zh} / {en}"
 
 
 def letter_type_label(letter_type: str) -> str:
