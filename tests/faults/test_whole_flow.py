@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.rabbitmq]
 
 SEED = int(os.environ.get("HUB_FAULT_SEED") or random.SystemRandom().randrange(2**31))
 BANK_DOWN_SECONDS = float(os.environ.get("HUB_FAULT_BANK_DOWN_SECONDS", "20"))
-BANK_LETTERS = 10
+BANK_LETTERS = 6
+OUTAGE_LETTERS = 3
+MIDWAY_LETTERS = 2
 COMPANY_LETTERS = 3
 CANCELLED_LETTERS = 2
 SECRET = "fault-suite-push-secret"
@@ -220,14 +223,16 @@ async def contact_link(contact: Contact, mail: Any) -> str:
 
 
 async def chaos(fleet: Fleet, rng: random.Random, timeline: list[str], stop: asyncio.Event,
-                ) -> None:
-    """The faults, in the seeded order, at seeded moments; then random kills until `stop`."""
+                on_fault: Callable[[str], None], scripted: asyncio.Event) -> None:
+    """The faults, in the seeded order, at seeded moments (`on_fault` told as each begins;
+    `scripted` set when all have run); then random kills until `stop`."""
 
     async def pause(low: float, high: float) -> None:
         await asyncio.sleep(rng.uniform(low, high))
 
     async def fault(what: str) -> None:
         t = time.monotonic()
+        on_fault(what)
         if what == "broker":
             try:
                 _rabbitmqctl("stop_app")
@@ -248,6 +253,7 @@ async def chaos(fleet: Fleet, rng: random.Random, timeline: list[str], stop: asy
     for what in timeline_order(rng):
         await pause(1.0, 4.0)
         await fault(what)
+    scripted.set()
     while not stop.is_set():
         await pause(2.0, 6.0)
         if not stop.is_set():
@@ -355,9 +361,23 @@ async def test_the_whole_flow_survives_kills_a_broker_restart_and_a_bank_down(
         flow = Flow(hub, firm, client_signer, box)
         email = f"confirm-{firm.counterparty[1].lower()}@example.com"
 
+        async def wave(n: int) -> list[str]:
+            ids = [await flow.submit("bank_format1") for _ in range(n)]
+            await asyncio.gather(*(flow.authorise(c) for c in ids))
+            return ids
+
+        # Letters also go out while the bank is down, and half-way through the faults.
+        waves: dict[str, asyncio.Task[list[str]]] = {}
+
+        def on_fault(what: str) -> None:
+            if what == "bank-down":
+                waves["outage"] = asyncio.create_task(wave(OUTAGE_LETTERS))
+            elif "midway" not in waves and len(timeline) >= 3:
+                waves["midway"] = asyncio.create_task(wave(MIDWAY_LETTERS))
+
         timeline: list[str] = []
-        stop = asyncio.Event()
-        faults = asyncio.create_task(chaos(fleet, rng, timeline, stop))
+        stop, scripted = asyncio.Event(), asyncio.Event()
+        faults = asyncio.create_task(chaos(fleet, rng, timeline, stop, on_fault, scripted))
 
         bank_ids = [await flow.submit("bank_format1") for _ in range(BANK_LETTERS)]
         company_ids = [await flow.submit("company_receivable") for _ in range(COMPANY_LETTERS)]
@@ -365,6 +385,9 @@ async def test_the_whole_flow_survives_kills_a_broker_restart_and_a_bank_down(
         await asyncio.gather(*(flow.authorise(c) for c in bank_ids + company_ids))
         cancelled = await asyncio.gather(*(flow.cancel_while_made(c) for c in cancel_ids))
         await asyncio.gather(*(flow.portal_reply(c, email) for c in company_ids))
+        await scripted.wait()
+        outage_ids = await waves["outage"]
+        bank_ids += outage_ids + await waves["midway"]
 
         answered = bank_ids + company_ids
         final = {"workpaper_delivered", "returned", "failed", "cancelled", "expired"}
@@ -372,7 +395,7 @@ async def test_the_whole_flow_survives_kills_a_broker_restart_and_a_bank_down(
         deadline = loop.time() + SETTLE_SECONDS
         while loop.time() < deadline:
             states = {c: await flow.status(c) for c in answered + cancel_ids}
-            if set(states.values()) <= final and len(timeline) >= len(KINDS) + 3:
+            if set(states.values()) <= final:
                 break
             await asyncio.sleep(0.5)
         stop.set()
@@ -387,6 +410,11 @@ async def test_the_whole_flow_survives_kills_a_broker_restart_and_a_bank_down(
         # 0 lost: every answered letter went all the way; the cancelled ones stayed cancelled.
         assert {states[c] for c in answered} == {"workpaper_delivered"}, report
         assert {states[c] for c in cancel_ids} <= {"cancelled", "workpaper_delivered"}, report
+        # The outage was met: letters sent while the bank was down waited, delivery pending.
+        waited = await scalar(hub, "SELECT count(DISTINCT aggregate_id) FROM event_log "
+                              "WHERE event_type = 'letter.delivery_pending' AND aggregate_id IN "
+                              f"({', '.join(repr(c) for c in outage_ids)})")
+        assert waited >= 1, report
         # 0 parked.
         assert await scalar(hub, "SELECT count(*) FROM parked_messages") == 0, (
             report, await rows(hub, "SELECT queue, reason FROM parked_messages"))
@@ -415,7 +443,8 @@ async def test_the_whole_flow_survives_kills_a_broker_restart_and_a_bank_down(
         verify = subprocess.run([sys.executable, "-m", "hub.cli", "audit", "verify"],
                                 env=fleet.env, capture_output=True, timeout=120)
         assert verify.returncode == 0, (report, verify.stdout, verify.stderr)
-        print(f"fault suite: {len(answered)} letters answered, {len(cancel_ids)} cancelled "
+        print(f"fault suite: {len(answered)} letters answered ({waited} of {len(outage_ids)} "
+              f"sent in the outage waited), {len(cancel_ids)} cancelled "
               f"while made ({Counter(states[c] for c in cancel_ids)}), kills "
               f"{Counter(fleet.kills)}, wall {time.monotonic() - started:.0f} s", flush=True)
     finally:
