@@ -97,3 +97,41 @@ async def test_a_message_already_applied_is_not_parked_by_a_late_failing_copy(
                               envelope={"message_id": "m-2"}, reason="never applied",
                               attempts=1, consumer=BANK_API_QUEUE) is True
     assert [p.message_id for p in await parking.list()] == ["m-2"]
+
+
+async def test_replaying_a_parked_message_that_was_applied_meanwhile_delivers_nothing_twice(
+    engine: AsyncEngine,
+) -> None:
+    """The operator replays a parked letter while another copy of it gets through: the
+    replayed copy, published by the relay, is a duplicate; the bank has the letter once."""
+    from hub.db import SqlAlchemyOutboxStore
+    from hub.messaging import Relay
+
+    clock = FrozenClock(T0)
+    parking = SqlAlchemyParkingStore(engine, clock)
+    broker = EmbeddedBroker()
+    bank = FlakyBank()
+    consumer = Consumer(BANK_API_QUEUE, BANK_API_QUEUE, bank, broker,
+                        uow_factory(engine, clock), parking, settings(),
+                        rand=lambda: 0.0, requeue_pause_seconds=0.01)
+    await broker.connect()
+    await consumer.start()
+    relay = Relay(SqlAlchemyOutboxStore(engine, clock), broker, settings(), "relay-test")
+    try:
+        env = envelope(type="letter.dispatched")
+        body = encode(env)
+        await asyncio.wait_for(
+            broker.publish("hub.events", KEY, body, message_id=env.message_id), 10)
+        [parked] = await parking.list()
+        await parking.replay(parked.id)  # queued in the outbox, not yet published
+        await broker.retry_later(BANK_API_QUEUE, KEY, body, message_id=env.message_id,
+                                 attempt=2, delay_seconds=0)
+        await eventually(lambda: bank.delivered == [env.message_id])
+        await relay.start()
+        await eventually(lambda: consumer.stats.duplicates == 1)
+        assert bank.delivered == [env.message_id]
+        assert await parking.list() == []
+    finally:
+        await relay.stop()
+        await consumer.stop()
+        await broker.close()
