@@ -66,9 +66,8 @@ class PushDelivery(DeliveryNotes):
             "letter_pdf": base64.b64encode(pdf).decode("ascii"),
         }, ensure_ascii=False).encode("utf-8")
         receipt = await self._post(entry.endpoint, body, envelope.message_id)
-        if second:  # 催函: the letter again, marked; it was delivered before
+        if second:  # 催函: the letter again, marked; a letter not delivered before now is
             log.info("second_request_pushed", confirmation_id=c.id, number=second)
-            return
         await self._bus.handle_in(RecordDelivery(confirmation_id=c.id, receipt=receipt,
                                                  actor=ACTOR), uow)
         log.info("letter_pushed", confirmation_id=c.id, receipt=receipt)

@@ -213,7 +213,8 @@ async def _push(request: web.Request) -> web.Response:
     bank.receipts[item["id"]] = (item["letter_sha256"], receipt)
     bank.worker.push(item, pdf)
     log.info("letter_pushed", confirmation_id=item["id"], letter_number=item["letter_number"],
-             receipt_id=receipt)
+             receipt_id=receipt, message_id=request.headers.get("X-Hub-Message-Id", ""),
+             second_request=item.get("second_request"))
     return web.json_response({"receipt_id": receipt}, status=202)
 
 

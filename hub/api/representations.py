@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from hub.domain.labels import DELIVERY
 from hub.domain.model import Confirmation, Engagement
 from hub.domain.replies import Reply, ReplyException
 from hub.domain.responders import Responder
@@ -60,11 +61,20 @@ def confirmation(c: Confirmation, *, today: date, with_letter: bool = True) -> d
         "exception_count": c.exception_count,
         "second_requests": c.second_requests,
         "warnings": list(c.warnings),
+        "delivery": delivery(c),
         "overdue": c.overdue(today),
     }
     if with_letter:
         out["letter"] = c.letter
     return out
+
+
+def delivery(c: Confirmation) -> dict[str, str] | None:
+    """A dispatched letter its channel has not taken yet: pending (投递中) or parked (待投递)."""
+    waiting = c.delivery_waiting
+    if waiting is None:
+        return None
+    return {"state": waiting, "label": DELIVERY[waiting].both(), "reason": c.delivery_reason or ""}
 
 
 def confirmation_for_signer(c: Confirmation, *, with_letter: bool = True) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from hub.domain import events
 from hub.domain.errors import Conflict, DuplicateIdempotencyKey, StaleWrite, ValidationFailed
 from hub.domain.model import (
     ACTIVE,
+    AWAITING_REPLY,
     AmountLine,
     Caller,
     Confirmation,
@@ -82,6 +83,8 @@ def _values(c: Confirmation) -> dict[str, Any]:
         "exception_count": c.exception_count,
         "second_requests": c.second_requests,
         "warnings": c.warnings or None,
+        "delivery_state": c.delivery_state,
+        "delivery_reason": c.delivery_reason,
     }
 
 
@@ -133,6 +136,8 @@ def _confirmation(row: Row[Any], amounts: list[AmountLine]) -> Confirmation:
         exception_count=row.exception_count,
         second_requests=row.second_requests or 0,
         warnings=list(row.warnings or ()),
+        delivery_state=row.delivery_state,
+        delivery_reason=row.delivery_reason,
     )
 
 
@@ -469,7 +474,7 @@ class SqlAlchemyConfirmationRepository:
         """Ids of letters still awaiting a reply that was due before `today`, oldest first."""
         result = await self._s.conn.execute(
             select(confirmations.c.id)
-            .where(confirmations.c.status == Status.DELIVERED.value,
+            .where(confirmations.c.status.in_(AWAITING_REPLY),
                    confirmations.c.reply_due < today)
             .order_by(confirmations.c.reply_due, confirmations.c.id)
             .limit(limit)

@@ -11,7 +11,7 @@ from sqlalchemy.sql import ColumnElement
 
 from hub.db._support import confirmation_scope, scope_kind, scope_params
 from hub.db.tables import confirmations
-from hub.domain.model import Caller, LetterType, Status
+from hub.domain.model import AWAITING_REPLY, Caller, LetterType, Status
 from hub.ports import LetterRow, LetterTablePage, LetterTableQuery
 
 _C = confirmations.c
@@ -21,7 +21,7 @@ RESPONDER_NAME = _C.letter["responder"]["name"].as_string()
 
 def _overdue(today: Any) -> ColumnElement[bool]:
     """hub.domain.model.reply_overdue in SQL: delivered, and the reply due date has passed."""
-    return and_(_C.status == Status.DELIVERED.value, _C.reply_due < today)
+    return and_(_C.status.in_(AWAITING_REPLY), _C.reply_due < today)
 
 
 async def letter_table(conn: AsyncConnection, caller: Caller,

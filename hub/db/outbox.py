@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db.engine import begin_read, begin_write
-from hub.db.tables import outbox, parked_messages
+from hub.db.tables import inbox, outbox, parked_messages
 from hub.domain.errors import NotFound
 from hub.infra.clocks import SystemClock
 from hub.ports import Clock, Envelope, OutboxRow, ParkedMessage
@@ -116,11 +116,14 @@ class SqlAlchemyParkingStore:
 
     async def park(
         self, *, queue: str, routing_key: str, envelope: dict[str, Any], reason: str,
-        attempts: int,
-    ) -> None:
+        attempts: int, consumer: str | None = None,
+    ) -> bool:
         # A message that arrived without an id still gets one, so it can be replayed.
         message_id = str(envelope.get("message_id") or Envelope.new_id())
         async with begin_write(self._engine) as conn:
+            if consumer is not None and (await conn.execute(select(inbox.c.message_id).where(
+                    inbox.c.consumer == consumer, inbox.c.message_id == message_id))).first():
+                return False  # another copy was applied meanwhile: nothing to park
             await conn.execute(
                 insert(parked_messages).values(
                     message_id=message_id, queue=queue, routing_key=routing_key,
@@ -128,6 +131,7 @@ class SqlAlchemyParkingStore:
                     attempts=attempts, parked_at=self._clock.now(),
                 )
             )
+        return True
 
     async def list(
         self, limit: int = 100, include_replayed: bool = False

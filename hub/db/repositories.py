@@ -9,7 +9,7 @@ import functools
 import weakref
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -24,7 +24,7 @@ from hub.db._support import (
     unique_violation,
 )
 from hub.db.engine import BEGIN_OPTION, write_slot
-from hub.db.tables import api_keys, engagements, inbox, organisations
+from hub.db.tables import api_keys, engagements, inbox, organisations, parked_messages
 from hub.domain.errors import Conflict
 from hub.domain.model import Caller, Engagement, Organisation, OrgKind, Role
 from hub.ports import ApiKeyRecord, Clock
@@ -407,3 +407,12 @@ class SqlAlchemyInbox:
         }
         result = await conn.execute(_CLAIM[conn.dialect.name], values)
         return result.first() is not None
+
+    async def settle_parked(self, queue: str, message_id: str) -> int:
+        """Delete the parked copies of a message applied after all (replayed ones stay, as
+        the operator's record)."""
+        conn = await self._s.writer()
+        result = await conn.execute(delete(parked_messages).where(
+            parked_messages.c.message_id == message_id, parked_messages.c.queue == queue,
+            parked_messages.c.replayed_at.is_(None)))
+        return int(result.rowcount or 0)

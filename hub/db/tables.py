@@ -120,6 +120,9 @@ confirmations = Table(
     Column("exception_count", Integer(), nullable=True),
     Column("second_requests", Integer(), nullable=True),
     Column("warnings", JsonDocument, nullable=True),
+    # A dispatched letter the channel has not taken yet: "pending" (retried) or "parked".
+    Column("delivery_state", String(16), nullable=True),
+    Column("delivery_reason", Text(), nullable=True),
     UniqueConstraint("firm_org_id", "idempotency_key"),
     UniqueConstraint("firm_org_id", "letter_number"),
     # Cursor pagination of a firm's confirmations, ordered by (created_at, id).

@@ -63,6 +63,12 @@ CHANNEL: dict[Channel, Label] = {
     Channel.PORTAL: Label("被询证单位门户（一次性链接）", "responder portal, one-time link"),
 }
 
+DELIVERY: dict[str, Label] = {
+    "pending": Label("投递中", "delivery pending: the channel is retried"),
+    "parked": Label("待投递", "delivery waiting for an operator: the channel gave up for now"),
+}
+"""A dispatched letter its channel has not taken yet (Confirmation.delivery_waiting)."""
+
 EVENT: dict[str, Label] = {
     "confirmation.submitted": Label("提交函证", "submitted"),
     "confirmation.status_changed": Label("状态变更", "status changed"),

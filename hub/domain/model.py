@@ -102,10 +102,15 @@ class Status(enum.StrEnum):
 S = Status
 
 
+AWAITING_REPLY: tuple[str, ...] = ("dispatched", "delivered")
+"""Statuses of a letter sent and not yet answered: its reply deadline runs, second requests
+go out. A dispatched letter may still wait for its channel (delivery pending or parked)."""
+
+
 def reply_overdue(status: Status, reply_due: date | None, today: date) -> bool:
-    """A reply is overdue when the letter was delivered and its due date has passed without
-    a reply (hub.db.letter_table says the same in SQL)."""
-    return status is Status.DELIVERED and reply_due is not None and reply_due < today
+    """A reply is overdue when the letter was sent and its due date has passed without a
+    reply (hub.db.letter_table says the same in SQL)."""
+    return status.value in AWAITING_REPLY and reply_due is not None and reply_due < today
 # The whole state machine. Anything not listed here is refused.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.DRAFT: frozenset({S.AWAITING_AUTHORISATION, S.CANCELLED, S.FAILED}),
@@ -122,6 +127,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.EXPIRED: frozenset(),
     S.FAILED: frozenset(),
 }
+DELIVERY_STATES: frozenset[str] = frozenset({"pending", "parked"})
+"""A dispatched letter's channel has not taken it yet: `pending` while it retries, `parked`
+once it gave up for now (hub.domain.labels.DELIVERY names them)."""
 TERMINAL: frozenset[Status] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 # States in which a letter still holds its business key (a second identical letter is refused).
 ACTIVE: frozenset[Status] = frozenset(Status) - {S.CANCELLED, S.EXPIRED, S.FAILED, S.RETURNED}
@@ -234,6 +242,10 @@ class Confirmation:
     exception_count: int | None = None
     second_requests: int = 0
     warnings: list[str] = field(default_factory=list)
+    delivery_state: str | None = None
+    """A dispatched letter its channel has not taken yet: "pending" (retried) or "parked"."""
+    delivery_reason: str | None = None
+    """Why: the channel's last error."""
     pending_events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -341,10 +353,32 @@ class Confirmation:
         self.move_to(Status.LETTER_READY, at=at, actor=actor)
         self.letter_sha256 = sha256
 
-    def dispatch(self, *, channel: str, at: datetime, actor: str) -> None:
-        """The letter leaves for the responder's registered channel (发函)."""
+    def dispatch(self, *, channel: str, at: datetime, actor: str,
+                 reply_due: date | None = None) -> None:
+        """The letter leaves for the responder's registered channel (发函). `reply_due` runs
+        from now until the responder's receipt sets it from the day of receipt, so a letter
+        its channel is slow to take still falls due and gets its second requests."""
         self.move_to(Status.DISPATCHED, at=at, actor=actor, reason=f"channel {channel}")
         self.dispatched_at = at
+        if reply_due is not None:
+            self.reply_due = reply_due
+
+    def delivery_waits(self, *, state: str, reason: str) -> bool:
+        """The channel has not taken the dispatched letter yet: `pending` while it retries,
+        `parked` once it gave up. False (nothing changed) for a letter no longer waiting."""
+        if self.status is not Status.DISPATCHED or state not in DELIVERY_STATES:
+            return False
+        if (self.delivery_state, self.delivery_reason) == (state, reason):
+            return False
+        self.delivery_state, self.delivery_reason = state, reason
+        return True
+
+    @property
+    def delivery_waiting(self) -> str | None:
+        """`pending` or `parked` while a dispatched letter waits on its channel, else None."""
+        if self.status is Status.DISPATCHED and self.delivery_state in DELIVERY_STATES:
+            return self.delivery_state
+        return None
 
     def deliver(self, *, reply_due: date, return_due: date, at: datetime, actor: str,
                 receipt: str | None = None) -> bool:
@@ -359,6 +393,7 @@ class Confirmation:
         self.delivered_at = at
         self.reply_due = reply_due
         self.return_due = return_due
+        self.delivery_state = self.delivery_reason = None
         return True
 
     def return_letter(self, *, code: str, reason: str, today: date, at: datetime,
@@ -372,7 +407,7 @@ class Confirmation:
     def second_request_due(self, schedule: tuple[int, ...], today: date,
                            add_working_days: Any) -> bool:
         """Whether the next second request (催函) of `schedule` is due by `today`."""
-        if self.status is not Status.DELIVERED or self.reply_due is None:
+        if self.status.value not in AWAITING_REPLY or self.reply_due is None:
             return False
         if self.second_requests >= len(schedule):
             return False
@@ -381,7 +416,7 @@ class Confirmation:
 
     def second_request(self, *, channel: str, at: datetime, actor: str) -> int:
         """Record that a second request (催函) went out; returns its number (1, 2, …)."""
-        if self.status is not Status.DELIVERED:
+        if self.status.value not in AWAITING_REPLY:
             raise InvalidTransition(self.status.value, self.status.value,
                                     reason="second requests go only to letters awaiting a reply")
         self.second_requests += 1

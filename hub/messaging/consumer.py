@@ -222,7 +222,7 @@ class Consumer:
             if isinstance(subject, str):  # this task's own context: it ends with the task
                 structlog.contextvars.bind_contextvars(confirmation_id=subject)
             try:
-                applied = await self._apply(envelope)
+                applied = await self._apply(envelope, self._may_have_parked(delivery))
             except Exception as e:
                 return await self._failed(delivery, envelope, e)
             if applied:
@@ -233,13 +233,26 @@ class Consumer:
                 log.info("message_duplicate", type=envelope.type)
             return Settlement.ACK
 
-    async def _apply(self, envelope: Envelope) -> bool:
+    @staticmethod
+    def _may_have_parked(delivery: Delivery) -> bool:
+        """Whether an earlier copy of this message may have been parked: it was retried, or
+        handed out before (a crash or a lost channel between parking it and the ack)."""
+        return delivery.attempt > 1 or delivery.redelivered
+
+    async def _apply(self, envelope: Envelope, settle_parked: bool = False) -> bool:
+        """Run the handler once; a message applied now or before clears its parked copies
+        in the same transaction, so an operator never replays what was delivered."""
         async with self._uow_factory() as uow:
-            if not await uow.inbox.claim(self.name, envelope.message_id):
-                return False
-            await self._handler(envelope, uow)
-            await uow.commit()
-        return True
+            fresh = await uow.inbox.claim(self.name, envelope.message_id)
+            if fresh:
+                await self._handler(envelope, uow)
+            cleared = await uow.inbox.settle_parked(self.queue, envelope.message_id) \
+                if settle_parked else 0
+            if fresh or cleared:
+                await uow.commit()
+            if cleared:
+                log.warning("parked_message_cleared", queue=self.queue, count=cleared)
+        return fresh
 
     async def _failed(self, delivery: Delivery, envelope: Envelope, exc: Exception) -> Settlement:
         policy = self._retry
@@ -273,13 +286,17 @@ class Consumer:
 
     async def _park(self, delivery: Delivery, envelope: dict[str, Any], reason: str) -> Settlement:
         try:
-            await self._parking.park(
+            parked = await self._parking.park(
                 queue=delivery.queue, routing_key=delivery.routing_key, envelope=envelope,
-                reason=reason, attempts=delivery.attempt,
+                reason=reason, attempts=delivery.attempt, consumer=self.name,
             )
         except Exception as e:
             log.error("message_park_failed", error=reason_of(e), reason=reason)
             return await self._requeue()
+        if parked is False:  # another copy was applied meanwhile: this one is done
+            self.stats.duplicates += 1
+            log.info("message_applied_elsewhere", reason=reason)
+            return Settlement.ACK
         self.stats.parked += 1
         log.error("message_parked", queue=delivery.queue, reason=reason,
                   attempts=delivery.attempt)

@@ -39,6 +39,8 @@ class EmbeddedDelivery:
     handed_over: bool = False
     """A delayed retry took over `settled`: acking this copy does not resolve it."""
     headers: dict[str, Any] = field(default_factory=dict)
+    redelivered: bool = False
+    """Handed out before and requeued."""
 
 
 class _Queue:
@@ -110,6 +112,7 @@ class EmbeddedSubscription:
                 if not delivery.handed_over and not delivery.settled.done():
                     delivery.settled.set_result(None)
             else:
+                delivery.redelivered = True
                 self._queue.put(delivery, front=True)
 
     async def cancel(self) -> None:

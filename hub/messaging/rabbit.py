@@ -62,6 +62,7 @@ class RabbitDelivery:
     routing_key: str
     message_id: str
     attempt: int
+    redelivered: bool = False
 
     @classmethod
     def of(cls, queue: str, message: AbstractIncomingMessage) -> RabbitDelivery:
@@ -77,6 +78,7 @@ class RabbitDelivery:
             routing_key=str(routing_key),
             message_id=message.message_id or "",
             attempt=attempt,
+            redelivered=bool(message.redelivered),
         )
 
 

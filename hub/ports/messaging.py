@@ -55,8 +55,11 @@ class ParkedMessage:
 class ParkingStore(Protocol):
     async def park(
         self, *, queue: str, routing_key: str, envelope: dict[str, Any], reason: str,
-        attempts: int,
-    ) -> None: ...
+        attempts: int, consumer: str | None = None,
+    ) -> bool:
+        """Keep the message for an operator; False (nothing parked) when `consumer`'s inbox
+        shows another copy of it was applied meanwhile."""
+
     async def list(
         self, limit: int = 100, include_replayed: bool = False
     ) -> builtins.list[ParkedMessage]: ...
@@ -95,6 +98,10 @@ class Delivery(Protocol):
     @property
     def attempt(self) -> int:
         """1 on first delivery; carried in the `x-attempt` header across delayed retries."""
+
+    @property
+    def redelivered(self) -> bool:
+        """The broker handed this copy out before (it was never acked: a crash, a requeue)."""
 
 
 DeliveryCallback = Callable[[Delivery], Awaitable[Settlement]]

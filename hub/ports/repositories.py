@@ -140,6 +140,10 @@ class Inbox(Protocol):
     async def claim(self, consumer: str, message_id: str) -> bool:
         """Record the message as processed by `consumer`; False if it already was."""
 
+    async def settle_parked(self, queue: str, message_id: str) -> int:
+        """Remove the parked copies (not yet replayed) of a message now applied from `queue`,
+        in the unit of work's transaction; how many there were."""
+
 
 class UnitOfWork(Protocol):
     @property

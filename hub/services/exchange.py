@@ -53,7 +53,9 @@ async def dispatch(c: Confirmation, uow: UnitOfWork, deps: Deps) -> None:
         c.move_to(Status.FAILED, at=now, actor=SYSTEM_ACTOR,
                   reason=f"the responder's registry entry is {state}: the letter was not sent")
         return
-    c.dispatch(channel=entry.channel.value, at=now, actor=SYSTEM_ACTOR)
+    c.dispatch(channel=entry.channel.value, at=now, actor=SYSTEM_ACTOR,
+               reply_due=deps.calendar.add_working_days(deps.clock.today(),
+                                                        REPLY_WINDOW_WORKING_DAYS))
     uow.record(events.LetterDispatched(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
                                        firm_org_id=c.firm_org_id, channel=entry.channel.value,
                                        responder_id=entry.id))
@@ -88,10 +90,11 @@ async def record_delivery(cmd: commands.RecordDelivery, uow: UnitOfWork,
 
 async def record_delivery_pending(cmd: commands.RecordDeliveryPending, uow: UnitOfWork,
                                   deps: Deps) -> None:
-    """The channel did not take the letter yet: say so in its history, once, while the
-    adapter retries (a letter delivered meanwhile needs no note)."""
-    c = await confirmation_of(uow, cmd.confirmation_id)
-    if c.status is not Status.DISPATCHED:
+    """The channel did not take the letter yet: say so in its history, once, and on the
+    letter (delivery pending, 投递中) while the adapter retries (a letter delivered meanwhile
+    needs no note)."""
+    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
+    if not c.delivery_waits(state="pending", reason=cmd.reason):
         return
     uow.record(events.DeliveryPending(at=deps.clock.now(), actor=cmd.actor,
                                       confirmation_id=c.id, firm_org_id=c.firm_org_id,
@@ -100,8 +103,10 @@ async def record_delivery_pending(cmd: commands.RecordDeliveryPending, uow: Unit
 
 async def record_delivery_failure(cmd: commands.RecordDeliveryFailure, uow: UnitOfWork,
                                   deps: Deps) -> None:
-    """Delivery gave up: say so in the letter's history (the message waits, parked)."""
-    c = await confirmation_of(uow, cmd.confirmation_id)
+    """Delivery gave up: say so in the letter's history (the message waits, parked) and, if
+    it is still undelivered, on the letter (待投递): its deadlines run all the same."""
+    c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
+    c.delivery_waits(state="parked", reason=cmd.reason)
     uow.record(events.DeliveryFailed(at=deps.clock.now(), actor=cmd.actor,
                                      confirmation_id=c.id, firm_org_id=c.firm_org_id,
                                      reason=cmd.reason))

@@ -128,7 +128,7 @@ async def _confirmation_page(request: web.Request, cid: str, *, status: int = 20
     today = deps.clock.today()
     return page(request, "confirmation.html", status=status, c=c, engagement=e, client=client,
                 responder=views.responder_name(c), overdue=c.overdue(today),
-                history=history, exceptions=exceptions,
+                delivery=views.delivery_label(c), history=history, exceptions=exceptions,
                 reports=[views.signature_report(r) for r in replies],
                 downloads=views.downloads(c, replies),
                 procedures=await deps.queries.procedures(caller, c.id),

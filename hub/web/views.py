@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from hub.domain.labels import LETTER_TYPE, STATUS, event_label_both, zh
+from hub.domain.labels import DELIVERY, LETTER_TYPE, STATUS, event_label_both, zh
 from hub.domain.model import Confirmation, Status, reply_overdue
 from hub.domain.replies import CHECKS, Reply, ReplyStatus
 from hub.domain.text import is_ascii_digits
@@ -26,6 +26,12 @@ def event_label(event_type: str) -> str:
 
 def status_label(status: str) -> str:
     return zh(STATUS, status)
+
+
+def delivery_label(c: Confirmation) -> str | None:
+    """投递中 / 待投递 for a dispatched letter its channel has not taken yet, else None."""
+    waiting = c.delivery_waiting
+    return DELIVERY[waiting].both() if waiting is not None else None
 
 
 def letter_type_label(letter_type: str) -> str:

@@ -32,7 +32,7 @@ async def test_migrations_build_every_table_from_empty(db_url: str) -> None:
     finally:
         await engine.dispose()
     assert names - {"alembic_version"} == TABLES
-    assert await current_revision(db_url) == head_revision() == "0016"
+    assert await current_revision(db_url) == head_revision() == "0017"
 
 
 async def test_migrated_schema_matches_the_tables_the_code_uses(db_url: str) -> None:

@@ -120,6 +120,9 @@ class FakeInbox:
         self.claims.add(key)
         return True
 
+    async def settle_parked(self, queue: str, message_id: str) -> int:
+        return 0
+
 
 class FakeUnitOfWork:
     """Claims and effects become visible only at commit; leaving without commit drops them."""
@@ -168,7 +171,7 @@ class FakeParking:
         self.fail = False
 
     async def park(self, *, queue: str, routing_key: str, envelope: dict[str, Any],
-                   reason: str, attempts: int) -> None:
+                   reason: str, attempts: int, consumer: str | None = None) -> bool:
         if self.fail:
             raise OSError("database unreachable")
         self.parked.append(ParkedMessage(
@@ -176,6 +179,7 @@ class FakeParking:
             queue=queue, routing_key=routing_key, envelope=envelope, reason=reason,
             attempts=attempts, parked_at=datetime.now(UTC),
         ))
+        return True
 
     async def list(self, limit: int = 100, include_replayed: bool = False) -> list[ParkedMessage]:
         return self.parked[:limit]
