@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -11,28 +11,57 @@ from hub.domain.errors import CalendarYearUnknown
 
 @dataclass(frozen=True)
 class WorkingDayCalendar:
-    """Working days are Monday–Friday, minus public holidays, plus make-up working days (调休)."""
+    """Working days are Monday–Friday, minus public holidays, plus make-up working days (调休).
+
+    `years` are all the years it answers for; `provisional_years` (a part of them) have no
+    official schedule yet: their holidays are the statutory ones alone, without 调休.
+    `on_provisional` is told the first time each provisional year is asked about.
+    """
 
     holidays: frozenset[date]
     makeup_workdays: frozenset[date]
     years: frozenset[int]
+    provisional_years: frozenset[int] = frozenset()
+    on_provisional: Callable[[int], None] | None = field(
+        default=None, repr=False, compare=False, hash=False)
+    _told: set[int] = field(
+        default_factory=set, init=False, repr=False, compare=False, hash=False)
     _after: dict[tuple[date, int], date] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False)
     """add_working_days() answers given (every letter of a day asks the same question)."""
 
     @classmethod
     def from_dates(
-        cls, holidays: Iterable[date], makeup_workdays: Iterable[date], years: Iterable[int]
+        cls,
+        holidays: Iterable[date],
+        makeup_workdays: Iterable[date],
+        years: Iterable[int],
+        provisional_years: Iterable[int] = (),
+        on_provisional: Callable[[int], None] | None = None,
     ) -> WorkingDayCalendar:
-        return cls(frozenset(holidays), frozenset(makeup_workdays), frozenset(years))
+        provisional = frozenset(provisional_years)
+        return cls(frozenset(holidays), frozenset(makeup_workdays),
+                   frozenset(years) | provisional, provisional, on_provisional)
+
+    def is_provisional(self, year: int) -> bool:
+        """True for a year known only from the statutory holidays (no official schedule yet)."""
+        return year in self.provisional_years
 
     def _known(self, day: date) -> None:
-        if day.year not in self.years:
+        year = day.year
+        if year not in self.years:
             known = f"{min(self.years)}–{max(self.years)}" if self.years else "none"
+            if self.provisional_years:
+                known += (f", of which {min(self.provisional_years)}–"
+                          f"{max(self.provisional_years)} provisional")
             raise CalendarYearUnknown(
-                f"the working-day calendar has no holiday data for {day.year} "
+                f"the working-day calendar has no holiday data for {year} "
                 f"(known years: {known}); update the calendar data before using that year"
             )
+        if year in self.provisional_years and year not in self._told:
+            self._told.add(year)
+            if self.on_provisional is not None:
+                self.on_provisional(year)
 
     def is_working_day(self, day: date) -> bool:
         self._known(day)

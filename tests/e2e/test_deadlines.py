@@ -89,3 +89,24 @@ async def test_a_return_after_three_working_days_is_taken_but_flagged_late(
         body = await resp.json()
     assert resp.status == 200 and body["status"] == "returned" and body["late"] is True
     assert "逾期退函" in body["status_reason"]
+
+
+async def test_a_reply_due_in_the_next_year_is_computed_over_new_year(
+        hub: Hub, clock: FrozenClock) -> None:
+    # Received Monday 28 December 2026: the deadlines run into 2027, which chinesecalendar 1.11.0
+    # has no official schedule for; the hub answers with the provisional one instead of a 503.
+    received = date(2026, 12, 28)
+    clock.current = at(received)
+    firm, bank = await make_firm(hub), await Bank.register(hub)
+    item = await dispatched_letter(firm, bank)
+    async with bank.client() as http:
+        resp = await http.post(f"/api/v1/inbox/{item['id']}/receipt", json={})
+        got = await resp.json()
+    assert resp.status == 200, got
+    calendar = hub.container.calendar
+    due = date.fromisoformat(got["reply_due"])
+    assert due == calendar.add_working_days(received, 10) and due.year == 2027
+    assert date.fromisoformat(got["return_due"]) == calendar.add_working_days(received, 3)
+    if calendar.is_provisional(2027):  # New Year's Day, Friday 1 January, is off
+        assert due == date(2027, 1, 12)
+        assert date.fromisoformat(got["return_due"]) == date(2026, 12, 31)
