@@ -103,13 +103,21 @@ async def start_hub(
     return Hub(f"http://127.0.0.1:{runtime.bound_port}", container, runtime)
 
 
-@pytest.fixture
-async def hub(stack: tuple[str, str], tmp_path: Any) -> AsyncIterator[Hub]:
-    h = await start_hub(*stack, tmp_path)
+@contextlib.asynccontextmanager
+async def running_hub(db_url: str, broker_url: str, tmp_path: Any, **kwargs: Any
+                      ) -> AsyncIterator[Hub]:
+    """A hub started as start_hub starts it, stopped when the block ends."""
+    h = await start_hub(db_url, broker_url, tmp_path, **kwargs)
     try:
         yield h
     finally:
         await h.runtime.stop()
+
+
+@pytest.fixture
+async def hub(stack: tuple[str, str], tmp_path: Any) -> AsyncIterator[Hub]:
+    async with running_hub(*stack, tmp_path) as h:
+        yield h
 
 
 async def make_firm(hub: Hub, client: tuple[str, str] | None = None) -> Firm:
@@ -142,12 +150,9 @@ async def frozen_hub(stack: tuple[str, str], tmp_path: Any, clock: Any,
     runs second requests and deadlines itself, on the days it sets), stopped afterwards."""
     from tests.e2e.test_letters import RecordingLetterMaker
 
-    h = await start_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker(), clock=clock,
-                        scheduler_interval_seconds=3600, **overrides)
-    try:
+    async with running_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker(), clock=clock,
+                           scheduler_interval_seconds=3600, **overrides) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 @pytest.fixture

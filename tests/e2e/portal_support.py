@@ -18,7 +18,7 @@ import aiohttp
 from aiosmtpd.controller import Controller
 
 from tests.conftest import free_port
-from tests.e2e.conftest import Hub, start_hub
+from tests.e2e.conftest import Hub, running_hub
 
 LINK = re.compile(r"(https?://\S+/portal/l/[A-Za-z0-9_-]+)")
 CODE = re.compile(r"验证码为：(\d{6})")
@@ -90,12 +90,9 @@ def start_smtp() -> tuple[Controller, Mailbox]:
 async def portal_hub(stack: tuple[str, str], tmp_path: Any, mailbox: Mailbox,
                      **overrides: Any) -> AsyncIterator[Hub]:
     """A hub whose portal e-mails go to `mailbox`, stopped afterwards."""
-    h = await start_hub(*stack, tmp_path, smtp_host="127.0.0.1", smtp_port=mailbox.port,
-                        letter_signature_level="B-T", **overrides)
-    try:
+    async with running_hub(*stack, tmp_path, smtp_host="127.0.0.1", smtp_port=mailbox.port,
+                           letter_signature_level="B-T", **overrides) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 @dataclass

@@ -16,7 +16,7 @@ from hub.cli.seeding import operator_id
 from hub.domain.model import Role
 from tests.bank_sim.support import BANK, CUSTOMER, ledger, raw_ledger, records
 from tests.conftest import unique
-from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
+from tests.e2e.conftest import Firm, Hub, make_firm, running_hub
 from tests.e2e.test_bank_exchange import Bank, replies, reply_for, upload
 from tests.e2e.test_letters import (
     RecordingLetterMaker,
@@ -32,11 +32,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 @pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any) -> AsyncIterator[Hub]:
-    h = await start_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker())
-    try:
+    async with running_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker()) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 @dataclass

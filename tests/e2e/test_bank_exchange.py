@@ -16,18 +16,15 @@ from hub.documents import render_reply_document
 from hub.domain.commands import ChangeResponder, VerifyResponder
 from signing import Level, SignJob, sign_off_loop
 from tests.conftest import unique
-from tests.e2e.conftest import Firm, Hub, make_firm, new_uscc, start_hub
+from tests.e2e.conftest import Firm, Hub, make_firm, new_uscc, running_hub
 from tests.e2e.test_letters import RecordingLetterMaker, submit_authorised, wait_status
 from tests.e2e.test_portal import wait_document
 
 
 @pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any) -> AsyncIterator[Hub]:
-    h = await start_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker())
-    try:
+    async with running_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker()) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 class Bank:

@@ -14,7 +14,7 @@ from adapters.bank_sim import BankSigner, BankSimSettings, Ledger, create_bank_a
 from adapters.bank_sim.service import BANK
 from hub.cli.seeding import verified_responder
 from tests.conftest import free_port, unique
-from tests.e2e.conftest import Firm, Hub, make_firm, new_uscc, start_hub
+from tests.e2e.conftest import Firm, Hub, make_firm, new_uscc, running_hub, start_hub
 from tests.e2e.test_letters import submit_authorised, wait_status
 
 SECRET = "push-secret-for-tests"
@@ -27,12 +27,9 @@ async def hub(stack: tuple[str, str], tmp_path: Any, request: pytest.FixtureRequ
     overrides = {"bank_push_retry_base_seconds": 0.05, "bank_push_retry_max_seconds": 0.5,
                  "bank_push_retry_hours": 0.0, "retry_max_attempts": 6,
                  **getattr(request, "param", {})}
-    h = await start_hub(*stack, tmp_path, bank_push_secret=SECRET,
-                        letter_signature_level="B-T", **overrides)
-    try:
+    async with running_hub(*stack, tmp_path, bank_push_secret=SECRET,
+                           letter_signature_level="B-T", **overrides) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hub.domain.model import Confirmation
-from tests.e2e.conftest import Hub, make_firm, start_hub
+from tests.e2e.conftest import Hub, make_firm, running_hub
 from tests.e2e.test_letters import submit_authorised, tiny_pdf, wait_status
 
 
@@ -39,11 +39,8 @@ async def hub(pg_url: str, amqp_url: str, tmp_path: Any, maker: SlowLetterMaker
               ) -> AsyncIterator[Hub]:
     # PostgreSQL only: on SQLite the job's transaction holds the one write lock while it
     # renders, so a cancel waits until the letter is made and dispatched.
-    h = await start_hub(pg_url, amqp_url, tmp_path, letter_maker=maker)
-    try:
+    async with running_hub(pg_url, amqp_url, tmp_path, letter_maker=maker) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 async def test_a_letter_cancelled_while_it_is_rendered_is_not_made_and_nothing_is_parked(

@@ -24,7 +24,7 @@ from tests.e2e.conftest import Firm, Hub, frozen_hub, make_firm
 from tests.e2e.test_bank_exchange import Bank, dispatched_letter, reply_for, upload
 from tests.e2e.test_letters import wait_status
 from tests.e2e.test_portal import wait_document
-from tests.web.conftest import PASSWORD, WebClient
+from tests.web.conftest import signed_in
 
 # Monday 28 September 2026, 10:00 in Beijing.
 START = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)
@@ -261,16 +261,9 @@ async def test_every_view_calls_a_state_by_the_one_vocabulary_word(
         _, rows = read_xlsx(await xlsx.read())
     assert {n: rows[n]["状态"] for n in numbers} == numbers
 
-    email = f"{unique('auditor')}@xinda-cpa.cn"
-    await hub.container.accounts().create_user(org_id=firm.org_id, email=email, name="李娜",
-                                               role="auditor", password=PASSWORD)
-    browser = WebClient(hub.base)
-    try:
-        await browser.sign_in(email)
+    async with signed_in(hub, firm.org_id) as browser:
         _, table = await browser.get(f"/web/engagements/{firm.engagement_id}")
         _, page = await browser.get(f"/web/confirmations/{checked['id']}")
-    finally:
-        await browser.close()
     for number, word in numbers.items():
         row = table[table.index(number):].split("</tr>", 1)[0]
         assert word in row, (number, word)

@@ -16,9 +16,9 @@ from hub.cli.seeding import verified_responder
 from hub.domain.commands import SendSecondRequests
 from hub.infra.clocks import FrozenClock
 from tests.conftest import free_port, unique
-from tests.e2e.conftest import Hub, make_firm, new_uscc, start_hub
+from tests.e2e.conftest import Hub, make_firm, new_uscc, running_hub
 from tests.e2e.test_letters import RecordingLetterMaker, submit_authorised, wait_status
-from tests.web.conftest import PASSWORD, WebClient
+from tests.web.conftest import signed_in
 
 SECRET = "push-secret-for-tests"
 
@@ -53,15 +53,12 @@ def clock() -> FrozenClock:
 @pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any, clock: FrozenClock
               ) -> AsyncIterator[Hub]:
-    h = await start_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker(), clock=clock,
-                        bank_push_secret=SECRET,
-                        # Retries go on for a year: the frozen clock is weeks behind time.time.
-                        bank_push_retry_hours=24 * 365.0,
-                        scheduler_interval_seconds=3600)
-    try:
+    async with running_hub(*stack, tmp_path, letter_maker=RecordingLetterMaker(), clock=clock,
+                           bank_push_secret=SECRET,
+                           # Retries go on for a year: the frozen clock is weeks behind time.time.
+                           bank_push_retry_hours=24 * 365.0,
+                           scheduler_interval_seconds=3600) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 @pytest.fixture
@@ -101,16 +98,9 @@ async def test_a_letter_the_bank_cannot_take_shows_delivery_pending_and_still_fa
     today = clock.today()
     assert c["reply_due"] == calendar.add_working_days(today, 10).isoformat()
 
-    email = f"{unique('auditor')}@xinda-cpa.cn"
-    await hub.container.accounts().create_user(org_id=firm.org_id, email=email, name="李娜",
-                                               role="auditor", password=PASSWORD)
-    browser = WebClient(hub.base)
-    try:
-        await browser.sign_in(email)
+    async with signed_in(hub, firm.org_id) as browser:
         resp, page = await browser.get(f"/web/confirmations/{cid}")
         assert resp.status == 200 and "投递中" in page and "503" in page
-    finally:
-        await browser.close()
 
     # The reply falls due while the bank is still down: the second request goes out.
     due = date.fromisoformat(c["reply_due"])

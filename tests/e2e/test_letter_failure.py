@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from hub.domain.model import Confirmation
-from tests.e2e.conftest import Hub, make_firm, start_hub
+from tests.e2e.conftest import Hub, make_firm, running_hub, start_hub
 from tests.e2e.test_letters import client_signer, submit_authorised, wait_status
-from tests.web.conftest import PASSWORD, WebClient
+from tests.web.conftest import signed_in
 
 CAUSE = "签章证书不可用 / no signing certificate for this name"
 
@@ -39,11 +39,8 @@ async def maker() -> BrokenLetterMaker:
 @pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any, maker: BrokenLetterMaker
               ) -> AsyncIterator[Hub]:
-    h = await start_hub(*stack, tmp_path, letter_maker=maker)
-    try:
+    async with running_hub(*stack, tmp_path, letter_maker=maker) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 async def test_a_letter_that_cannot_be_made_fails_with_its_reason_and_can_be_retried(
@@ -60,12 +57,7 @@ async def test_a_letter_that_cannot_be_made_fails_with_its_reason_and_can_be_ret
     assert last["from_status"] == "authorised" and last["to_status"] == "failed"
     assert CAUSE in last["reason"]
 
-    email = "li.na@xinda-cpa.cn"
-    await hub.container.accounts().create_user(org_id=firm.org_id, email=email, name="李娜",
-                                               role="auditor", password=PASSWORD)
-    browser = WebClient(hub.base)
-    try:
-        await browser.sign_in(email)
+    async with signed_in(hub, firm.org_id) as browser:
         resp, page = await browser.get(f"/web/confirmations/{c['id']}")
         assert resp.status == 200
         assert "失败" in page and CAUSE in page and "重新制函" in page
@@ -87,8 +79,6 @@ async def test_a_letter_that_cannot_be_made_fails_with_its_reason_and_can_be_ret
         assert maker.made == [c["id"]]
         resp, page = await browser.get(f"/web/confirmations/{c['id']}")
         assert "重新制函 / retried" in page and "重新制函 / Retry the letter" not in page
-    finally:
-        await browser.close()
 
     async with hub.client(firm.key) as http:  # a letter that did not fail has nothing to retry
         resp = await http.post(f"/api/v1/confirmations/{c['id']}/retry")

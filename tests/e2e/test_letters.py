@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from hub.domain.model import Confirmation
-from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
+from tests.e2e.conftest import Firm, Hub, make_firm, running_hub
 
 
 def tiny_pdf(note: str) -> bytes:
@@ -55,11 +55,8 @@ async def maker() -> RecordingLetterMaker:
 @pytest.fixture
 async def hub(stack: tuple[str, str], tmp_path: Any, maker: RecordingLetterMaker
               ) -> AsyncIterator[Hub]:
-    h = await start_hub(*stack, tmp_path, letter_maker=maker)
-    try:
+    async with running_hub(*stack, tmp_path, letter_maker=maker) as h:
         yield h
-    finally:
-        await h.runtime.stop()
 
 
 async def submitted(firm: Firm) -> dict[str, Any]:

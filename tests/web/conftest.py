@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,8 @@ from hub.infra.clocks import FrozenClock
 from hub.infra.settings import load_settings
 from hub.services.accounts import Accounts
 from hub.services.passwords import KdfParameters, PasswordKdf
-from tests.e2e.conftest import new_uscc
+from tests.conftest import unique
+from tests.e2e.conftest import Hub, new_uscc
 
 PASSWORD = "对的口令-correct-horse"
 FAST_KDF = KdfParameters(time_cost=1, memory_kib=8192, parallelism=1)
@@ -111,3 +113,18 @@ class WebClient:
         token = re.search(r'name="csrf" value="([^"]+)"', page)
         assert token is not None, page
         return token.group(1)
+
+
+@contextlib.asynccontextmanager
+async def signed_in(hub: Hub, org_id: str, *, role: str = "auditor"
+                    ) -> AsyncIterator[WebClient]:
+    """A browser signed in to `hub`'s web UI as a new user of the firm `org_id`."""
+    email = f"{unique(role)}@xinda-cpa.cn"
+    await hub.container.accounts().create_user(org_id=org_id, email=email, name="李娜",
+                                               role=role, password=PASSWORD)
+    browser = WebClient(hub.base)
+    try:
+        await browser.sign_in(email)
+        yield browser
+    finally:
+        await browser.close()
