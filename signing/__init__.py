@@ -32,7 +32,7 @@ from signing.report import (
     ValidationReport,
 )
 from signing.tsa import LocalTimeStamper, TimeStampAuthority, http_timestamper, tsa_handler
-from signing.validation import validate_pdf
+from signing.validation import SignatureEntry, list_signatures, validate_pdf
 
 __all__ = [
     "Coverage",
@@ -52,6 +52,7 @@ __all__ = [
     "Problem",
     "RevocationCheck",
     "SignJob",
+    "SignatureEntry",
     "SignatureKind",
     "SignatureReport",
     "SigningError",
@@ -64,6 +65,7 @@ __all__ = [
     "devpki",
     "document_info",
     "http_timestamper",
+    "list_signatures",
     "render_text",
     "revinfo_context",
     "sign_off_loop",

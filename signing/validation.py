@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import crl as asn1_crl
@@ -48,7 +49,7 @@ from signing.report import (
     ValidationReport,
 )
 
-__all__ = ["validate_pdf"]
+__all__ = ["SignatureEntry", "list_signatures", "validate_pdf"]
 
 
 async def validate_pdf(
@@ -96,6 +97,55 @@ async def validate_pdf(
     return report
 
 
+@dataclass(frozen=True)
+class SignatureEntry:
+    """A signature (or document time-stamp) of a PDF as :func:`validate_pdf` names it."""
+
+    field_name: str
+    kind: SignatureKind
+    signer: str
+    """The signer's certificate subject, readable; ``?`` when it cannot be read."""
+    certificate_sha256: str
+    """SHA-256 (hex) of the signer's certificate; empty when it cannot be read."""
+
+
+def list_signatures(pdf_bytes: bytes) -> tuple[SignatureEntry, ...]:
+    """The signatures of ``pdf_bytes`` with the names and certificates a report of
+    :func:`validate_pdf` gives them, without validating any (a few ms instead of tens).
+
+    Raises ``ValueError`` with the message of the report's ``unreadable`` problem when
+    ``validate_pdf`` would find the PDF unreadable.
+    """
+    try:
+        document = open_document(pdf_bytes)
+        embedded = list(document.reader.embedded_signatures)
+    except (PdfError, ValueError) as e:
+        raise ValueError(_unreadable(e)) from None
+    return tuple(_entry(sig) for sig in embedded)
+
+
+def _entry(sig: EmbeddedPdfSignature) -> SignatureEntry:
+    # As a report names a signature whether it validates or not (see _check and _broken).
+    try:
+        kind = (SignatureKind.DOCUMENT_TIMESTAMP if sig.sig_object_type == "/DocTimeStamp"
+                else SignatureKind.SIGNATURE)
+    except (ValueErrorWithMessage, PdfError, ValueError):
+        kind = SignatureKind.SIGNATURE
+    signer, fingerprint = _signer(sig)
+    return SignatureEntry(str(sig.field_name), kind, signer, fingerprint)
+
+
+def _signer(sig: EmbeddedPdfSignature) -> tuple[str, str]:
+    try:
+        return subject_of(sig.signer_cert), sig.signer_cert.sha256.hex()
+    except (ValueErrorWithMessage, PdfError, ValueError, KeyError):
+        return "?", ""
+
+
+def _unreadable(e: Exception) -> str:
+    return f"文件无法解析 / the PDF cannot be read: {e}"
+
+
 async def _validate(
     pdf_bytes: bytes,
     trust_roots: tuple[x509.Certificate, ...],
@@ -125,7 +175,7 @@ async def _validate(
         document = open_document(pdf_bytes)
         embedded = list(document.reader.embedded_signatures)
     except (PdfError, ValueError) as e:
-        unreadable = problem("unreadable", f"文件无法解析 / the PDF cannot be read: {e}")
+        unreadable = problem("unreadable", _unreadable(e))
         return ValidationReport((), timing.validation_time, 0, (unreadable,)), settings.crls
     reports = [await _check(sig, document, settings) for sig in embedded]
     problems: tuple[Problem, ...] = ()
@@ -148,10 +198,7 @@ async def _check(
 
 
 def _broken(sig: EmbeddedPdfSignature, document: Document, reason: str) -> SignatureReport:
-    try:
-        signer, fingerprint = subject_of(sig.signer_cert), sig.signer_cert.sha256.hex()
-    except (ValueError, KeyError):
-        signer, fingerprint = "?", ""
+    signer, fingerprint = _signer(sig)
     kind = (
         SignatureKind.DOCUMENT_TIMESTAMP
         if sig.sig_object.get("/Type") == "/DocTimeStamp"
