@@ -2,7 +2,8 @@
 
 Run a module under it: ``python -m bench._sampler OUT RATE module args...``. A daemon thread
 wakes RATE times a second, reads every other thread's stack and the CPU time that thread used
-since the last wake (its own CPU clock), and adds that CPU (in units of 100 µs) to the stack:
+since the last wake (its own CPU clock), and adds that CPU (in units of 100 µs) to the stack
+(or, when the thread is found waiting for work, to the stack it was last seen busy in):
 py-spy's raw collapsed format (``func (file:line);...`` root first, then the count), which
 ``bench.roundtrip.read_samples`` reads. Idle threads use no CPU and so add nothing. The file is
 rewritten every second and at exit. The sampler's own CPU is not counted in the stacks (the
@@ -22,6 +23,12 @@ from types import FrameType
 
 UNIT = 1e-4
 """Seconds of CPU per count."""
+IDLE = {("_worker", "thread.py"), ("select", "selectors.py"), ("wait", "threading.py")}
+"""Where a thread waits for work: CPU found there was used just before, by the stack seen last."""
+
+
+def _idle(frame: FrameType) -> bool:
+    return (frame.f_code.co_name, os.path.basename(frame.f_code.co_filename)) in IDLE
 
 
 def _stack(frame: FrameType | None) -> str:
@@ -39,6 +46,7 @@ class Sampler:
         self.period = 1.0 / rate
         self.counts: Counter[str] = Counter()
         self.cpu: dict[int, float] = {}
+        self.last: dict[int, str] = {}
         self.lock = threading.Lock()
 
     def _clock(self, ident: int) -> float | None:
@@ -61,9 +69,15 @@ class Sampler:
             if before is None:
                 continue
             units = round((now - before) / UNIT)
+            idle = _idle(frame)
+            stack = self.last.get(ident) if idle else None
+            if stack is None:
+                stack = _stack(frame)
+            if not idle:
+                self.last[ident] = stack
             if units > 0:
                 with self.lock:
-                    self.counts[_stack(frame)] += units
+                    self.counts[stack] += units
 
     def dump(self) -> None:
         with self.lock:

@@ -203,8 +203,9 @@ def build(
     """Wire the hub for these settings (`letter_maker`, `reply_checker` replace the
     configured ones)."""
     from hub.blobs import DirectoryBlobStore
-    from hub.db.engine import create_engine
+    from hub.db.engine import create_engine, is_sqlite
     from hub.db.uow import uow_factory
+    from hub.db.validation_reports import SqlValidationReports
     from hub.secretbox import FernetSecretBox
 
     clock = clock or SystemClock()
@@ -214,6 +215,8 @@ def build(
     factory = uow_factory(engine, clock)
     blobs = DirectoryBlobStore(Path(settings.data_dir) / "blobs")
     keyring = _dev_keyring(settings)
+    # Shared by the processes of a PostgreSQL deployment; `hub serve` on SQLite is one process.
+    reports = None if is_sqlite(engine) else SqlValidationReports(engine, clock)
     deps = Deps(
         clock=clock,
         calendar=calendar,
@@ -221,8 +224,8 @@ def build(
         blobs=blobs,
         letter_maker=letter_maker or _letter_maker(settings, keyring),
         certificate_reader=read_certificate,
-        reply_checker=reply_checker or _reply_checker(keyring),
-        workpaper_maker=_workpaper_maker(settings, keyring),
+        reply_checker=reply_checker or _reply_checker(keyring, reports),
+        workpaper_maker=_workpaper_maker(settings, keyring, reports),
         portal_reply_maker=_portal_reply_maker(settings, keyring),
         secret_box=FernetSecretBox(Path(settings.data_dir) / "secrets" / "webhooks.key"),
     )
@@ -280,7 +283,7 @@ def _letter_maker(settings: Settings, keyring: Any) -> LetterMaker | None:
     return SignedLetterMaker(render, keyring, level=level, tsa_url=settings.tsa_url)
 
 
-def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker | None:
+def _workpaper_maker(settings: Settings, keyring: Any, reports: Any) -> WorkpaperMaker | None:
     """Workpapers sealed with the development PKI's hub key (None without a keyring)."""
     if keyring is None:
         return None
@@ -289,7 +292,7 @@ def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker | None:
     from signing import Level
 
     return SealedWorkpaperMaker(render_workpaper, keyring,
-                                level=Level(settings.letter_signature_level))
+                                level=Level(settings.letter_signature_level), reports=reports)
 
 
 def _portal_reply_maker(settings: Settings, keyring: Any) -> Any:
@@ -304,7 +307,7 @@ def _portal_reply_maker(settings: Settings, keyring: Any) -> Any:
                                   level=Level(settings.letter_signature_level))
 
 
-def _reply_checker(keyring: Any) -> ReplyChecker | None:
+def _reply_checker(keyring: Any, reports: Any) -> ReplyChecker | None:
     """Replies validated against the development PKI's roots (None without a keyring)."""
     if keyring is None:
         return None
@@ -314,7 +317,7 @@ def _reply_checker(keyring: Any) -> ReplyChecker | None:
         pki = await keyring.pki()
         return pki.trust_roots(), await keyring.crls()
 
-    return SignedReplyChecker(trust)
+    return SignedReplyChecker(trust, reports=reports)
 
 
 def bank_push_secret(settings: Settings) -> bytes:

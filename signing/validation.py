@@ -49,7 +49,7 @@ from signing.report import (
     ValidationReport,
 )
 
-__all__ = ["SignatureEntry", "list_signatures", "validate_pdf"]
+__all__ = ["SignatureEntry", "list_signatures", "report_key", "validate_pdf", "validate_pdf_until"]
 
 
 async def validate_pdf(
@@ -77,24 +77,65 @@ async def validate_pdf(
     A report is made once per process for the same bytes and trust settings and reused
     (``reuse=False``: validate afresh); see ``signing._reports`` for what that assumes.
     """
+    report, _ = await validate_pdf_until(
+        pdf_bytes, trust_roots=trust_roots, allow_fetching=allow_fetching, at=at,
+        revocation=revocation, allowed_modifications=allowed_modifications,
+        other_certs=other_certs, crls=crls, reuse=reuse)
+    return report
+
+
+def report_key(
+    pdf_bytes: bytes,
+    *,
+    trust_roots: Iterable[x509.Certificate],
+    allow_fetching: bool,
+    at: datetime | None = None,
+    revocation: RevocationCheck = RevocationCheck.IF_DECLARED,
+    allowed_modifications: Modification = Modification.FORM_FILLING,
+    other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable[bytes] = (),
+    reuse: bool = True,
+) -> str | None:
+    """The key a report of these bytes and trust settings is kept by (see
+    ``signing._reports``); None when it must not be kept (fetching, or ``reuse=False``)."""
+    if not reuse or allow_fetching:
+        return None
+    return fingerprint([
+        hashlib.sha256(pdf_bytes).digest(), "roots", *sorted(r.dump() for r in trust_roots),
+        "others", *sorted(c.dump() for c in other_certs), "crls", *sorted(bytes(c) for c in crls),
+        str(revocation), repr(allowed_modifications),
+        at.isoformat() if at is not None else "now",
+    ])
+
+
+async def validate_pdf_until(
+    pdf_bytes: bytes,
+    *,
+    trust_roots: Iterable[x509.Certificate],
+    allow_fetching: bool,
+    at: datetime | None = None,
+    revocation: RevocationCheck = RevocationCheck.IF_DECLARED,
+    allowed_modifications: Modification = Modification.FORM_FILLING,
+    other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable[bytes] = (),
+    reuse: bool = True,
+) -> tuple[ValidationReport, datetime | None]:
+    """:func:`validate_pdf`, and until when its report may be reused (None: for good, as a
+    report at a fixed time; meaningless when ``report_key`` gives None)."""
     roots, others, crl_ders = tuple(trust_roots), tuple(other_certs), tuple(crls)
-    key = None
-    if reuse and not allow_fetching:
-        key = fingerprint([
-            hashlib.sha256(pdf_bytes).digest(), "roots", *sorted(r.dump() for r in roots),
-            "others", *sorted(c.dump() for c in others), "crls", *sorted(crl_ders),
-            str(revocation), repr(allowed_modifications),
-            at.isoformat() if at is not None else "now",
-        ])
-        kept = REPORTS.get(key)
+    key = report_key(pdf_bytes, trust_roots=roots, allow_fetching=allow_fetching, at=at,
+                     revocation=revocation, allowed_modifications=allowed_modifications,
+                     other_certs=others, crls=crl_ders, reuse=reuse)
+    if key is not None:
+        kept = REPORTS.kept(key)
         if kept is not None:
             return kept
     report, loaded = await _validate(pdf_bytes, roots, others, crl_ders, allow_fetching, at,
                                      revocation, allowed_modifications)
+    until = expiry(report.validation_time, loaded) if at is None else None
     if key is not None:
-        until = expiry(report.validation_time, loaded) if at is None else None
         REPORTS.put(key, report, until)
-    return report
+    return report, until
 
 
 @dataclass(frozen=True)
