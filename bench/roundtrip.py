@@ -13,8 +13,11 @@ everything else (the hub's own work: database, broker, HTTP, JSON): the total of
 comes from /proc/<pid>/stat (utime + stime), the split within the hub workers and the bank-sim
 from py-spy samples of them (`--gil`: the thread holding the GIL, so threads waiting on a queue,
 a socket or the GIL are not counted as busy; native code that releases the GIL, such as zlib, is
-missed); `hub api` and `hub relay` count as "other". The PostgreSQL and RabbitMQ server
-processes (found by name, so other users of the machine count too) are separate columns. A row
+missed); `hub api` and `hub relay` count as "other". Where py-spy is missing or cannot attach
+(no ptrace in a container), `--sampler` (the default without py-spy) runs every hub process
+under bench._sampler instead: each thread's own CPU clock, added to the stack it is in. The
+PostgreSQL and RabbitMQ server processes (found by name, so other users of the machine count
+too) are separate columns. A row
 is marked * when the processes logged warnings in the window (a broker restart, retries): its
 figures are off.
 
@@ -344,9 +347,13 @@ def read_samples(path: Path) -> Counter[str]:
     return by_category(read_stacks(path))
 
 
-def py_spy() -> str:
-    found = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
+def _find_py_spy() -> str | None:
+    return shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
         "py-spy")
+
+
+def py_spy() -> str:
+    found = _find_py_spy()
     if found is None:
         raise BenchFailed("py-spy is missing: .venv/bin/pip install py-spy")
     return found
@@ -658,7 +665,7 @@ async def run(workers: int, n: int, args: argparse.Namespace, tmp: Path) -> Resu
                "HUB_BANK_SIM_API_KEY": seeded.bank_operator}
         procs = Processes(logs, env)
         if args.sampler:
-            procs.sample_roles, procs.sample_rate = frozenset({"worker", "bank-sim"}), 100
+            procs.sample_roles = frozenset({"api", "relay", "scheduler", "worker", "bank-sim"})
         base = f"http://127.0.0.1:{port}"
         for _ in range(args.api_processes):
             procs.start("api", "api", "--port", str(port), "--reuse-port")
@@ -829,7 +836,7 @@ async def main() -> int:
                              "profiler's own CPU slows the run on a small machine); 0: no "
                              "py-spy (where it cannot attach), so no render/sign/validate split")
     parser.add_argument("--sampler", action="store_true",
-                        help="split the CPU with bench._sampler inside the worker and bank-sim "
+                        help="split the CPU with bench._sampler inside every hub process "
                              "processes instead of py-spy (where py-spy cannot attach); implies "
                              "--spy-rate 0")
     parser.add_argument("--warmup", type=int, default=2,
@@ -839,6 +846,10 @@ async def main() -> int:
     parser.add_argument("--keep", metavar="DIR",
                         help="keep the data directories and logs under DIR (must not exist)")
     args = parser.parse_args()
+    if not args.sampler and args.spy_rate and _find_py_spy() is None:
+        print("py-spy is not installed: the CPU split comes from bench._sampler (--sampler)",
+              file=sys.stderr)
+        args.sampler = True
     if args.sampler:
         args.spy_rate = 0
     try:
