@@ -13,6 +13,7 @@ process total, read from /proc, includes it: at 100 Hz about 1-2 % of a core).
 from __future__ import annotations
 
 import atexit
+import faulthandler
 import os
 import runpy
 import sys
@@ -98,6 +99,7 @@ class Sampler:
 
 
 def main() -> None:
+    faulthandler.enable()  # a crash of the sampled process leaves its stacks in its log
     out, rate, module, *rest = sys.argv[1:]
     sampler = Sampler(out, float(rate))
     threading.Thread(target=sampler.run, name="bench-sampler", daemon=True).start()
