@@ -17,9 +17,8 @@ missed); `hub api` and `hub relay` count as "other". Where py-spy is missing or 
 (no ptrace in a container), `--sampler` (the default without py-spy) runs every hub process
 under bench._sampler instead: each thread's own CPU clock, added to the stack it is in. The
 PostgreSQL and RabbitMQ server processes (found by name, so other users of the machine count
-too) are separate columns. A row
-is marked * when the processes logged warnings in the window (a broker restart, retries): its
-figures are off.
+too) are separate columns. A row is marked * when the processes logged warnings in the window
+(a broker restart, retries): its figures are off.
 
 Run from the checkout: .venv/bin/python -m bench.roundtrip [--letters 200] [--workers 1,2]
 """

@@ -1,4 +1,5 @@
-"""Validation reports kept per process by the document's SHA-256 and the trust settings.
+"""Validation reports kept by the document's SHA-256 and the trust settings: per process
+(``REPORTS``), and between processes through a ``ReportStore`` (``signing.validate_shared``).
 
 What the cache assumes: a report depends only on the exact bytes, the trust roots, the extra
 certificates and CRLs given, the revocation and modification rules, and the validation time.
