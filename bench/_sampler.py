@@ -8,6 +8,11 @@ py-spy's raw collapsed format (``func (file:line);...`` root first, then the cou
 ``bench.roundtrip.read_samples`` reads. Idle threads use no CPU and so add nothing. The file is
 rewritten every second and at exit. The sampler's own CPU is not counted in the stacks (the
 process total, read from /proc, includes it: at 100 Hz about 1-2 % of a core).
+
+A hazard: in about one run in eight a sampled process died of SIGSEGV (on main's code as on
+newer code, never without the sampler so far), most likely from reading the frames of another
+thread while SQLAlchemy's greenlets switch stacks; faulthandler writes the stacks to the
+process's log. Rerun when it happens.
 """
 
 from __future__ import annotations
