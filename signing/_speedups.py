@@ -6,16 +6,13 @@ installed version differs, so an upgrade re-checks every override before it ship
   guarded by tests/signing/test_fasthex.py.
 - ``signing._fastnames`` replaces ``asn1crypto.x509.NameTypeAndValue._ldap_string_prep``,
   ``x509.Name.__eq__`` and ``x509.Name.hashable``; guarded by tests/signing/test_fastnames.py.
-- ``signing._fastintegrity`` replaces ``pyhanko.sign.validation.pdf_embedded.
-  EmbeddedPdfSignature.compute_integrity_info``; guarded by tests/signing/test_speedups.py
-  and tests/signing/test_tampering.py.
 
 Each keeps the library's answers (same values, same errors); what it assumes is in its docstring.
 """
 
 from __future__ import annotations
 
-from signing import _fasthex, _fastintegrity, _fastnames
+from signing import _fasthex, _fastnames
 
 __all__ = ["CHECKED", "install"]
 
@@ -27,4 +24,3 @@ def install() -> None:
     """Install every override (idempotent; called before pyHanko parses or signs anything)."""
     _fasthex.install()
     _fastnames.install()
-    _fastintegrity.install()
