@@ -13,10 +13,12 @@ everything else (the hub's own work: database, broker, HTTP, JSON): the total of
 comes from /proc/<pid>/stat (utime + stime), the split within the hub workers and the bank-sim
 from py-spy samples of them (`--gil`: the thread holding the GIL, so threads waiting on a queue,
 a socket or the GIL are not counted as busy; native code that releases the GIL, such as zlib, is
-missed); `hub api` and `hub relay` count as "other". The PostgreSQL and RabbitMQ server
-processes (found by name, so other users of the machine count too) are separate columns. A row
-is marked * when the processes logged warnings in the window (a broker restart, retries): its
-figures are off.
+missed); `hub api` and `hub relay` count as "other". Where py-spy is missing or cannot attach
+(no ptrace in a container), `--sampler` (the default without py-spy) runs every hub process
+under bench._sampler instead: each thread's own CPU clock, added to the stack it is in. The
+PostgreSQL and RabbitMQ server processes (found by name, so other users of the machine count
+too) are separate columns. A row is marked * when the processes logged warnings in the window
+(a broker restart, retries): its figures are off.
 
 Run from the checkout: .venv/bin/python -m bench.roundtrip [--letters 200] [--workers 1,2]
 """
@@ -75,6 +77,8 @@ class Proc:
     role: str
     popen: subprocess.Popen[bytes]
     log: Path
+    samples: Path | None = None
+    """Where bench._sampler writes this process's stacks (``--sampler``)."""
 
     @property
     def pid(self) -> int:
@@ -97,16 +101,22 @@ class Processes:
                     "PYTHONUNBUFFERED": "1"}
         self.procs: list[Proc] = []
         self._serial = Counter[str]()
+        self.sample_roles: frozenset[str] = frozenset()
+        self.sample_rate = 100
         _LIVE.append(self)
 
     def start(self, role: str, *args: str, python: bool = True) -> Proc:
         self._serial[role] += 1
         log = self.logs / f"{role}-{self._serial[role]}.log"
         cmd = [sys.executable, "-m", "hub.cli", *args] if python else list(args)
+        samples = None
+        if python and role in self.sample_roles:
+            samples = self.logs / f"samples-{role}-{self._serial[role]}.txt"
+            cmd[1:3] = ["-m", "bench._sampler", str(samples), str(self.sample_rate), "hub.cli"]
         with open(log, "wb") as out:
             popen = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=out, stderr=subprocess.STDOUT)
-        proc = Proc(role, popen, log)
+        proc = Proc(role, popen, log, samples)
         self.procs.append(proc)
         return proc
 
@@ -310,8 +320,8 @@ def classify(stack: str) -> str:
     return "other"
 
 
-def read_samples(path: Path) -> Counter[str]:
-    """Samples per category in a py-spy raw (collapsed stacks) file."""
+def read_stacks(path: Path) -> Counter[str]:
+    """Samples per stack in a py-spy raw (collapsed stacks) file."""
     counts: Counter[str] = Counter()
     try:
         lines = path.read_text("utf-8", errors="replace").splitlines()
@@ -320,13 +330,29 @@ def read_samples(path: Path) -> Counter[str]:
     for line in lines:
         stack, _, n = line.rpartition(" ")
         if stack and n.isdigit():
-            counts[classify(stack)] += int(n)
+            counts[stack] += int(n)
     return counts
 
 
-def py_spy() -> str:
-    found = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
+def by_category(stacks: Counter[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for stack, n in stacks.items():
+        counts[classify(stack)] += n
+    return counts
+
+
+def read_samples(path: Path) -> Counter[str]:
+    """Samples per category in a py-spy raw (collapsed stacks) file."""
+    return by_category(read_stacks(path))
+
+
+def _find_py_spy() -> str | None:
+    return shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
         "py-spy")
+
+
+def py_spy() -> str:
+    found = _find_py_spy()
     if found is None:
         raise BenchFailed("py-spy is missing: .venv/bin/pip install py-spy")
     return found
@@ -617,7 +643,7 @@ class Result:
 async def run(workers: int, n: int, args: argparse.Namespace, tmp: Path) -> Result:
     from hub.db.engine import create_engine
 
-    spy = py_spy()
+    spy = py_spy() if args.spy_rate else ""
     name = await create_pg_db()
     vhost = f"bench_{uuid.uuid4().hex[:8]}"
     procs: Processes | None = None
@@ -637,6 +663,8 @@ async def run(workers: int, n: int, args: argparse.Namespace, tmp: Path) -> Resu
                "HUB_DATA_DIR": str(data), "HUB_API_PORT": str(port),
                "HUB_BANK_SIM_API_KEY": seeded.bank_operator}
         procs = Processes(logs, env)
+        if args.sampler:
+            procs.sample_roles = frozenset({"api", "relay", "scheduler", "worker", "bank-sim"})
         base = f"http://127.0.0.1:{port}"
         for _ in range(args.api_processes):
             procs.start("api", "api", "--port", str(port), "--reuse-port")
@@ -658,15 +686,17 @@ async def run(workers: int, n: int, args: argparse.Namespace, tmp: Path) -> Resu
                 await round_trip(base, seeded, letters(seeded, f"wu{workers}", args.warmup), db,
                                  procs, f"wu{workers}", limit=300)
             await settle(hub)
-            sampled = [p for p in hub if p.role in ("worker", "bank-sim")]
+            sampled = [p for p in hub if p.role in ("worker", "bank-sim") and args.spy_rate]
             spies = {p.pid: (procs.start(
                 "py-spy", spy, "record", "--format", "raw", "--rate", str(args.spy_rate), "--gil",
                 "--full-filenames", "-p", str(p.pid), "-o", str(logs / f"spy-{p.pid}.txt"),
                 python=False), p) for p in sampled}
-            await asyncio.sleep(1.0)  # py-spy attaches
+            if spies:
+                await asyncio.sleep(1.0)  # py-spy attaches
             bodies = letters(seeded, f"rt{workers}", n)
             timeout = args.timeout or 60 + 5 * n
             sizes = procs.log_sizes()
+            before = {p.pid: read_stacks(p.samples) for p in hub if p.samples}
             async with CpuWatch(hub) as watch:
                 began = time.perf_counter()
                 elapsed = await round_trip(base, seeded, bodies, db, procs, f"rt{workers}",
@@ -680,6 +710,13 @@ async def run(workers: int, n: int, args: argparse.Namespace, tmp: Path) -> Resu
             timeline = await stages(db, f"rt{workers}")
             spy_cpu = sum((_stat(s.pid) or (0, 0, 0))[1] for s, _ in spies.values()) / TICKS
             procs.stop([s for s, _ in spies.values()], sig=signal.SIGINT, timeout=30)
+            await asyncio.sleep(1.5)  # the samplers write their files every second
+            window: dict[int, Counter[str]] = {}
+            for p in hub:
+                if p.samples:
+                    window[p.pid] = read_stacks(p.samples) - before[p.pid]
+                    with open(logs / f"window-{p.role}-{p.pid}.txt", "w") as f:
+                        f.writelines(f"{k} {v}\n" for k, v in window[p.pid].items())
         cpu = dict.fromkeys(CATEGORIES, 0.0)
         by_role: dict[str, float] = {}
         samples: dict[str, Counter[str]] = {}
@@ -692,7 +729,10 @@ async def run(workers: int, n: int, args: argparse.Namespace, tmp: Path) -> Resu
                 continue
             spy_proc = spies.get(pid)
             counts = read_samples(logs / f"spy-{pid}.txt") if spy_proc else Counter()
-            if spy_proc:
+            if pid in window:
+                counts = by_category(window[pid])
+                samples.setdefault(role, Counter()).update(counts)
+            elif spy_proc:
                 samples.setdefault(role, Counter()).update(counts)
                 if not counts:
                     raise BenchFailed(f"py-spy recorded nothing for {role} (pid {pid}):\n"
@@ -754,7 +794,9 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
                       f"{(r.cpu['other'] + r.cpu['postgres'] + r.cpu['rabbitmq']) / r.total:.0%}"
                       for r in results) + " of the total.")
     print("\nCPU ms per confirmation by process; for the sampled ones the split "
-          f"render/sign/validate/other\n(py-spy, GIL-holder samples at {args.spy_rate} Hz):")
+          "render/sign/validate/other\n"
+          + ("(bench._sampler, CPU per thread at 100 Hz):" if args.sampler else
+             f"(py-spy, GIL-holder samples at {args.spy_rate} Hz):"))
     for r in results:
         parts = []
         for role in ("api", "relay", "scheduler", "worker", "bank-sim", "postgres", "rabbitmq"):
@@ -790,7 +832,12 @@ async def main() -> int:
                         help="how often the bank-sim lists its inbox")
     parser.add_argument("--spy-rate", type=int, default=50,
                         help="py-spy samples per second of each worker and the bank-sim (the "
-                             "profiler's own CPU slows the run on a small machine)")
+                             "profiler's own CPU slows the run on a small machine); 0: no "
+                             "py-spy (where it cannot attach), so no render/sign/validate split")
+    parser.add_argument("--sampler", action="store_true",
+                        help="split the CPU with bench._sampler inside every hub process "
+                             "processes instead of py-spy (where py-spy cannot attach); implies "
+                             "--spy-rate 0")
     parser.add_argument("--warmup", type=int, default=2,
                         help="letters sent round first and not measured")
     parser.add_argument("--timeout", type=float, default=0,
@@ -798,6 +845,12 @@ async def main() -> int:
     parser.add_argument("--keep", metavar="DIR",
                         help="keep the data directories and logs under DIR (must not exist)")
     args = parser.parse_args()
+    if not args.sampler and args.spy_rate and _find_py_spy() is None:
+        print("py-spy is not installed: the CPU split comes from bench._sampler (--sampler)",
+              file=sys.stderr)
+        args.sampler = True
+    if args.sampler:
+        args.spy_rate = 0
     try:
         counts = [int(w) for w in args.workers.split(",") if w.strip()]
     except ValueError:
@@ -815,7 +868,8 @@ async def main() -> int:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     results = []
     try:
-        py_spy()
+        if args.spy_rate:
+            py_spy()
         with tempfile.TemporaryDirectory(prefix="bench-roundtrip-") as tmp:
             logs = Path(args.keep) if args.keep else Path(tmp)
             for workers in counts:

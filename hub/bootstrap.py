@@ -206,6 +206,7 @@ def build(
     configured ones)."""
     from hub.db.engine import create_engine
     from hub.db.uow import uow_factory
+    from hub.db.validation_reports import SqlValidationReports
     from hub.infra.blobs import DirectoryBlobStore
     from hub.infra.secretbox import FernetSecretBox
 
@@ -217,6 +218,8 @@ def build(
     factory = uow_factory(engine, clock, signal=signal)
     blobs = DirectoryBlobStore(Path(settings.data_dir) / "blobs")
     keyring = _dev_keyring(settings)
+    # Shared by the processes of a PostgreSQL deployment; `hub serve` on SQLite is one process.
+    reports = None if engine.dialect.name == "sqlite" else SqlValidationReports(engine, clock)
     deps = Deps(
         clock=clock,
         calendar=calendar,
@@ -224,8 +227,8 @@ def build(
         blobs=blobs,
         letter_maker=letter_maker or _letter_maker(settings, keyring),
         certificate_reader=read_certificate,
-        reply_checker=reply_checker or _reply_checker(keyring),
-        workpaper_maker=_workpaper_maker(settings, keyring),
+        reply_checker=reply_checker or _reply_checker(keyring, reports),
+        workpaper_maker=_workpaper_maker(settings, keyring, reports),
         portal_reply_maker=_portal_reply_maker(settings, keyring),
         secret_box=FernetSecretBox(Path(settings.data_dir) / "secrets" / "webhooks.key"),
     )
@@ -284,8 +287,9 @@ def _letter_maker(settings: Settings, keyring: Any) -> LetterMaker:
     return SignedLetterMaker(render, keyring, level=level, tsa_url=settings.tsa_url)
 
 
-def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker:
-    """Workpapers sealed with the development PKI's hub key (a stand-in without a keyring)."""
+def _workpaper_maker(settings: Settings, keyring: Any, reports: Any) -> WorkpaperMaker:
+    """Workpapers sealed with the development PKI's hub key (a stand-in without a keyring);
+    signatures validated once across processes through `reports` (None: in this one)."""
     if keyring is None:
         return NoWorkpapers()
     from adapters.pdf_letters.workpapers import SealedWorkpaperMaker
@@ -293,7 +297,7 @@ def _workpaper_maker(settings: Settings, keyring: Any) -> WorkpaperMaker:
     from signing import Level
 
     return SealedWorkpaperMaker(render_workpaper, keyring,
-                                level=Level(settings.letter_signature_level))
+                                level=Level(settings.letter_signature_level), reports=reports)
 
 
 def _portal_reply_maker(settings: Settings, keyring: Any) -> PortalReplyMaker:
@@ -309,8 +313,9 @@ def _portal_reply_maker(settings: Settings, keyring: Any) -> PortalReplyMaker:
                                   level=Level(settings.letter_signature_level))
 
 
-def _reply_checker(keyring: Any) -> ReplyChecker:
-    """Replies validated against the development PKI's roots (a stand-in without a keyring)."""
+def _reply_checker(keyring: Any, reports: Any) -> ReplyChecker:
+    """Replies validated against the development PKI's roots (a stand-in without a keyring),
+    each once across processes through `reports` (None: once in this one)."""
     if keyring is None:
         return NoReplyChecking()
     from adapters.pdf_letters import SignedReplyChecker
@@ -319,7 +324,7 @@ def _reply_checker(keyring: Any) -> ReplyChecker:
         pki = await keyring.pki()
         return pki.trust_roots(), await keyring.crls()
 
-    return SignedReplyChecker(trust)
+    return SignedReplyChecker(trust, reports=reports)
 
 
 def bank_push_secret(settings: Settings) -> bytes:

@@ -1,6 +1,7 @@
 """Signing: keys, certificates, PAdES signatures and their validation (a leaf library)."""
 
 from signing import devpki
+from signing._reports import NoReportStore, ReportStore
 from signing.errors import (
     DevPkiError,
     KeyNotFoundError,
@@ -19,7 +20,7 @@ from signing.keys import (
 )
 from signing.pades import Level, async_sign_pdf, revinfo_context
 from signing.pkiserver import create_pki_app
-from signing.pool import LocalTsa, SignJob, sign_off_loop, validate_off_loop
+from signing.pool import LocalTsa, SignJob, sign_off_loop, validate_off_loop, validate_shared
 from signing.render import render_text
 from signing.report import (
     Coverage,
@@ -32,7 +33,7 @@ from signing.report import (
     ValidationReport,
 )
 from signing.tsa import LocalTimeStamper, TimeStampAuthority, http_timestamper, tsa_handler
-from signing.validation import validate_pdf
+from signing.validation import SignatureEntry, list_signatures, validate_pdf
 
 __all__ = [
     "Coverage",
@@ -44,14 +45,17 @@ __all__ = [
     "LocalTimeStamper",
     "LocalTsa",
     "Modification",
+    "NoReportStore",
     "PemEntry",
     "PemKeyStore",
     "Pkcs11KeyStore",
     "Pkcs12Entry",
     "Pkcs12KeyStore",
     "Problem",
+    "ReportStore",
     "RevocationCheck",
     "SignJob",
+    "SignatureEntry",
     "SignatureKind",
     "SignatureReport",
     "SigningError",
@@ -64,10 +68,12 @@ __all__ = [
     "devpki",
     "document_info",
     "http_timestamper",
+    "list_signatures",
     "render_text",
     "revinfo_context",
     "sign_off_loop",
     "tsa_handler",
     "validate_off_loop",
     "validate_pdf",
+    "validate_shared",
 ]

@@ -31,7 +31,7 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
 
-from signing import _fasthex, _fastnames
+from signing import _speedups
 from signing.report import Modification, RevocationCheck
 
 __all__ = ["Document", "Settings", "open_document"]
@@ -64,8 +64,7 @@ class Document:
 
 def open_document(pdf_bytes: bytes) -> Document:
     """Parse ``pdf_bytes`` strictly; raises ``PdfError``/``ValueError`` on a malformed file."""
-    _fasthex.install()
-    _fastnames.install()
+    _speedups.install()
     reader = PdfFileReader(BytesIO(pdf_bytes))
     certs: tuple[x509.Certificate, ...] = ()
     crls: tuple[asn1_crl.CertificateList, ...] = ()

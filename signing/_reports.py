@@ -1,4 +1,5 @@
-"""Validation reports kept per process by the document's SHA-256 and the trust settings.
+"""Validation reports kept by the document's SHA-256 and the trust settings: per process
+(``REPORTS``), and between processes through a ``ReportStore`` (``signing.validate_shared``).
 
 What the cache assumes: a report depends only on the exact bytes, the trust roots, the extra
 certificates and CRLs given, the revocation and modification rules, and the validation time.
@@ -16,12 +17,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from asn1crypto import crl as asn1_crl
 
 from signing.report import ValidationReport
 
-__all__ = ["MAX_AGE", "REPORTS", "ReportCache", "expiry", "fingerprint"]
+__all__ = ["MAX_AGE", "REPORTS", "NoReportStore", "ReportCache", "ReportStore", "expiry",
+           "fingerprint"]
 
 MAX_AGE = timedelta(minutes=5)
 """How long a report made at the current time is reused."""
@@ -58,12 +61,17 @@ class ReportCache:
         self.misses = 0
 
     def get(self, key: str) -> ValidationReport | None:
+        found = self.kept(key)
+        return found[0] if found is not None else None
+
+    def kept(self, key: str) -> tuple[ValidationReport, datetime | None] | None:
+        """The report kept under ``key`` and until when it holds, if it still does."""
         with self._lock:
             found = self._items.get(key)
             if found is not None and (found[1] is None or datetime.now(UTC) < found[1]):
                 self._items.move_to_end(key)
                 self.hits += 1
-                return found[0]
+                return found
             self._items.pop(key, None)
             self.misses += 1
             return None
@@ -83,3 +91,25 @@ class ReportCache:
 
 REPORTS = ReportCache()
 """This process's reports (``signing.validate_pdf`` looks here first)."""
+
+
+class ReportStore(Protocol):
+    """Reports shared between processes (a database table in the hub), as JSON text by the
+    key above. The store keeps what it is given; ``signing.validate_shared`` decides whether a
+    report still holds (its ``until``) before reusing it."""
+
+    async def get(self, key: str) -> tuple[str, datetime | None] | None:
+        """The report kept under ``key`` and until when it may be reused (None: for good)."""
+
+    async def put(self, key: str, report: str, until: datetime | None) -> None:
+        """Keep ``report`` under ``key`` (replacing any), reusable until ``until``."""
+
+
+class NoReportStore:
+    """A ReportStore that keeps nothing: each process validates for itself."""
+
+    async def get(self, key: str) -> tuple[str, datetime | None] | None:
+        return None
+
+    async def put(self, key: str, report: str, until: datetime | None) -> None:
+        return None

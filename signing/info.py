@@ -7,7 +7,7 @@ from io import BytesIO
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signing import _fasthex
+from signing import _speedups
 
 __all__ = ["document_info"]
 
@@ -19,7 +19,7 @@ def document_info(pdf_bytes: bytes) -> dict[str, str]:
     covers this dictionary too.
     """
     try:
-        _fasthex.install()
+        _speedups.install()
         reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
         info = reader.trailer_view.get("/Info")
         if info is None:

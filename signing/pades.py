@@ -18,7 +18,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
-from signing import _fasthex, _fastnames
+from signing import _speedups
 from signing.errors import SigningError, TimestampError
 
 __all__ = ["Level", "async_sign_pdf", "revinfo_context"]
@@ -121,8 +121,7 @@ async def async_sign_pdf(
     )
     reserve = bytes_reserved or _reserve(signer, level is not Level.B_B)
     try:
-        _fasthex.install()
-        _fastnames.install()
+        _speedups.install()
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
         out = await pdf_signer.async_sign_pdf(writer, bytes_reserved=reserve, output=BytesIO())
     except TimestampRequestError as e:

@@ -6,18 +6,21 @@ import asyncio
 import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import x509
 from pyhanko.sign.timestamps import TimeStamper
 
+from signing._reportjson import report_from_json, report_to_json
+from signing._reports import REPORTS, ReportStore
 from signing.keys import KeyStore
 from signing.pades import Level, async_sign_pdf, revinfo_context
 from signing.report import ValidationReport
 from signing.tsa import LocalTimeStamper, TimeStampAuthority, http_timestamper
-from signing.validation import validate_pdf
+from signing.validation import report_key, validate_pdf, validate_pdf_until
 
-__all__ = ["LocalTsa", "SignJob", "sign_off_loop", "validate_off_loop"]
+__all__ = ["LocalTsa", "SignJob", "sign_off_loop", "validate_off_loop", "validate_shared"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,11 @@ def _validate(pdf_bytes: bytes, kwargs: dict[str, Any]) -> ValidationReport:
     return asyncio.run(validate_pdf(pdf_bytes, **kwargs))
 
 
+def _validate_until(pdf_bytes: bytes,
+                    kwargs: dict[str, Any]) -> tuple[ValidationReport, datetime | None]:
+    return asyncio.run(validate_pdf_until(pdf_bytes, **kwargs))
+
+
 async def sign_off_loop(pdf_bytes: bytes, job: SignJob, executor: Executor | None = None) -> bytes:
     """Sign in ``executor`` (default: the loop's thread pool) and return the signed PDF.
 
@@ -122,3 +130,35 @@ async def validate_off_loop(
     """
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(executor, _validate, pdf_bytes, kwargs)
+
+
+async def validate_shared(
+    pdf_bytes: bytes, store: ReportStore, executor: Executor | None = None, **kwargs: Any
+) -> ValidationReport:
+    """:func:`validate_off_loop`, reusing a report another process put in ``store``.
+
+    A report is taken from the store only under the key of the same bytes and trust settings
+    (``signing.validation.report_key``) and while it holds (``until``: a report "now" for at
+    most five minutes and never past the next update of a CRL it was made with); one that
+    cannot be read back is made afresh. Without a key (fetching, ``reuse=False``) the store is
+    not used at all.
+    """
+    key = report_key(pdf_bytes, **kwargs)
+    if key is not None:
+        mine = REPORTS.get(key)
+        if mine is not None:
+            return mine
+        found = await store.get(key)
+        if found is not None and (found[1] is None or datetime.now(UTC) < found[1]):
+            try:
+                report = report_from_json(found[0])
+            except ValueError:
+                pass
+            else:
+                REPORTS.put(key, report, found[1])
+                return report
+    loop = asyncio.get_running_loop()
+    report, until = await loop.run_in_executor(executor, _validate_until, pdf_bytes, kwargs)
+    if key is not None:
+        await store.put(key, report_to_json(report), until)
+    return report

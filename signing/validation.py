@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import crl as asn1_crl
@@ -48,7 +49,7 @@ from signing.report import (
     ValidationReport,
 )
 
-__all__ = ["validate_pdf"]
+__all__ = ["SignatureEntry", "list_signatures", "report_key", "validate_pdf", "validate_pdf_until"]
 
 
 async def validate_pdf(
@@ -76,24 +77,114 @@ async def validate_pdf(
     A report is made once per process for the same bytes and trust settings and reused
     (``reuse=False``: validate afresh); see ``signing._reports`` for what that assumes.
     """
+    report, _ = await validate_pdf_until(
+        pdf_bytes, trust_roots=trust_roots, allow_fetching=allow_fetching, at=at,
+        revocation=revocation, allowed_modifications=allowed_modifications,
+        other_certs=other_certs, crls=crls, reuse=reuse)
+    return report
+
+
+def report_key(
+    pdf_bytes: bytes,
+    *,
+    trust_roots: Iterable[x509.Certificate],
+    allow_fetching: bool,
+    at: datetime | None = None,
+    revocation: RevocationCheck = RevocationCheck.IF_DECLARED,
+    allowed_modifications: Modification = Modification.FORM_FILLING,
+    other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable[bytes] = (),
+    reuse: bool = True,
+) -> str | None:
+    """The key a report of these bytes and trust settings is kept by (see
+    ``signing._reports``); None when it must not be kept (fetching, or ``reuse=False``)."""
+    if not reuse or allow_fetching:
+        return None
+    return fingerprint([
+        hashlib.sha256(pdf_bytes).digest(), "roots", *sorted(r.dump() for r in trust_roots),
+        "others", *sorted(c.dump() for c in other_certs), "crls", *sorted(bytes(c) for c in crls),
+        str(revocation), repr(allowed_modifications),
+        at.isoformat() if at is not None else "now",
+    ])
+
+
+async def validate_pdf_until(
+    pdf_bytes: bytes,
+    *,
+    trust_roots: Iterable[x509.Certificate],
+    allow_fetching: bool,
+    at: datetime | None = None,
+    revocation: RevocationCheck = RevocationCheck.IF_DECLARED,
+    allowed_modifications: Modification = Modification.FORM_FILLING,
+    other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable[bytes] = (),
+    reuse: bool = True,
+) -> tuple[ValidationReport, datetime | None]:
+    """:func:`validate_pdf`, and until when its report may be reused (None: for good, as a
+    report at a fixed time; meaningless when ``report_key`` gives None)."""
     roots, others, crl_ders = tuple(trust_roots), tuple(other_certs), tuple(crls)
-    key = None
-    if reuse and not allow_fetching:
-        key = fingerprint([
-            hashlib.sha256(pdf_bytes).digest(), "roots", *sorted(r.dump() for r in roots),
-            "others", *sorted(c.dump() for c in others), "crls", *sorted(crl_ders),
-            str(revocation), repr(allowed_modifications),
-            at.isoformat() if at is not None else "now",
-        ])
-        kept = REPORTS.get(key)
+    key = report_key(pdf_bytes, trust_roots=roots, allow_fetching=allow_fetching, at=at,
+                     revocation=revocation, allowed_modifications=allowed_modifications,
+                     other_certs=others, crls=crl_ders, reuse=reuse)
+    if key is not None:
+        kept = REPORTS.kept(key)
         if kept is not None:
             return kept
     report, loaded = await _validate(pdf_bytes, roots, others, crl_ders, allow_fetching, at,
                                      revocation, allowed_modifications)
+    until = expiry(report.validation_time, loaded) if at is None else None
     if key is not None:
-        until = expiry(report.validation_time, loaded) if at is None else None
         REPORTS.put(key, report, until)
-    return report
+    return report, until
+
+
+@dataclass(frozen=True)
+class SignatureEntry:
+    """A signature (or document time-stamp) of a PDF as :func:`validate_pdf` names it."""
+
+    field_name: str
+    kind: SignatureKind
+    signer: str
+    """The signer's certificate subject, readable; ``?`` when it cannot be read."""
+    certificate_sha256: str
+    """SHA-256 (hex) of the signer's certificate; empty when it cannot be read."""
+
+
+def list_signatures(pdf_bytes: bytes) -> tuple[SignatureEntry, ...]:
+    """The signatures of ``pdf_bytes`` with the names and certificates a report of
+    :func:`validate_pdf` gives them, without validating any (a few ms instead of tens).
+
+    Raises ``ValueError`` with the message of the report's ``unreadable`` problem when
+    ``validate_pdf`` would find the PDF unreadable.
+    """
+    try:
+        document = open_document(pdf_bytes)
+        embedded = list(document.reader.embedded_signatures)
+    except (PdfError, ValueError) as e:
+        raise ValueError(_unreadable(e)) from None
+    return tuple(_entry(sig) for sig in embedded)
+
+
+def _entry(sig: EmbeddedPdfSignature) -> SignatureEntry:
+    # As a report names a signature whether it validates or not (see _check and _broken).
+    try:
+        kind = (SignatureKind.DOCUMENT_TIMESTAMP if sig.sig_object_type == "/DocTimeStamp"
+                else SignatureKind.SIGNATURE)
+    except (ValueErrorWithMessage, PdfError, ValueError):
+        kind = SignatureKind.SIGNATURE
+    signer, fingerprint = _signer(sig)
+    return SignatureEntry(str(sig.field_name), kind, signer, fingerprint)
+
+
+def _signer(sig: EmbeddedPdfSignature) -> tuple[str, str]:
+    try:
+        return subject_of(sig.signer_cert), sig.signer_cert.sha256.hex()
+    except (ValueErrorWithMessage, PdfError, ValueError, KeyError):
+        return "?", ""
+
+
+def _unreadable(e: Exception) -> str:
+    return f"文件无法解析 / the PDF cannot be read: {e}"
 
 
 async def _validate(
@@ -125,7 +216,7 @@ async def _validate(
         document = open_document(pdf_bytes)
         embedded = list(document.reader.embedded_signatures)
     except (PdfError, ValueError) as e:
-        unreadable = problem("unreadable", f"文件无法解析 / the PDF cannot be read: {e}")
+        unreadable = problem("unreadable", _unreadable(e))
         return ValidationReport((), timing.validation_time, 0, (unreadable,)), settings.crls
     reports = [await _check(sig, document, settings) for sig in embedded]
     problems: tuple[Problem, ...] = ()
@@ -148,10 +239,7 @@ async def _check(
 
 
 def _broken(sig: EmbeddedPdfSignature, document: Document, reason: str) -> SignatureReport:
-    try:
-        signer, fingerprint = subject_of(sig.signer_cert), sig.signer_cert.sha256.hex()
-    except (ValueError, KeyError):
-        signer, fingerprint = "?", ""
+    signer, fingerprint = _signer(sig)
     kind = (
         SignatureKind.DOCUMENT_TIMESTAMP
         if sig.sig_object.get("/Type") == "/DocTimeStamp"

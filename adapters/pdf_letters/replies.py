@@ -10,27 +10,29 @@ from asn1crypto import x509
 
 from hub.domain.replies import parse_binding
 from hub.ports import ReplyCheck
-from signing import SignatureKind, document_info, validate_off_loop
+from signing import NoReportStore, ReportStore, SignatureKind, document_info, validate_shared
 
 TrustSource = Callable[[], Awaitable[tuple[Sequence[x509.Certificate], Sequence[bytes]]]]
 """() -> (trust roots, CRLs) the replies are validated against."""
 
 
 class SignedReplyChecker:
-    """Validates with signing.validate_pdf off the event loop; the newest signature must be
+    """Validates with signing.validate_pdf off the event loop (a report another process made of
+    the same bytes and trust settings is reused from `reports`); the newest signature must be
     intact, valid, trusted and cover every byte of the file (nothing added after it)."""
 
     def __init__(self, trust: TrustSource, *, at: Callable[[], datetime] | None = None,
-                 allow_fetching: bool = False) -> None:
+                 allow_fetching: bool = False, reports: ReportStore | None = None) -> None:
         self._trust = trust
         self._at = at
         self._allow_fetching = allow_fetching
+        self._reports = reports or NoReportStore()
 
     async def check(self, pdf: bytes) -> ReplyCheck:
         roots, crls = await self._trust()
-        report = await validate_off_loop(
-            pdf, trust_roots=list(roots), crls=list(crls), allow_fetching=self._allow_fetching,
-            at=self._at() if self._at is not None else None)
+        report = await validate_shared(
+            pdf, self._reports, trust_roots=list(roots), crls=list(crls),
+            allow_fetching=self._allow_fetching, at=self._at() if self._at is not None else None)
         problems = [p.message for p in report.problems]
         signatures = [s for s in report.signatures if s.kind is SignatureKind.SIGNATURE]
         if not signatures:

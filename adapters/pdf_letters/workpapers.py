@@ -17,12 +17,14 @@ from adapters.pdf_letters.maker import DevKeyring
 from hub.ports import WorkpaperInput
 from signing import (
     Level,
+    NoReportStore,
+    ReportStore,
     SignatureKind,
     SignJob,
     ValidationReport,
     render_text,
     sign_off_loop,
-    validate_off_loop,
+    validate_shared,
 )
 
 HUB_FIELD = "HubSeal"
@@ -45,18 +47,20 @@ def _signatures(document: str, report: ValidationReport) -> list[dict[str, Any]]
 
 
 class SealedWorkpaperMaker:
-    """Validates the signed letter and reply against the development PKI, renders the
+    """Validates the signed letter and reply against the development PKI (reusing reports
+    other processes kept in `reports`: the reply's, made when it came in), renders the
     workpaper with those findings, seals it with the hub's key (time-stamped), and builds the
     evidence bundle: the documents, the reports, the chain, the CRLs and the trust anchor."""
 
     def __init__(self, render: Render, keyring: DevKeyring, *, level: Level = Level.B_LT,
                  at: Callable[[], datetime] | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, reports: ReportStore | None = None) -> None:
         self._render = render
         self._keys = keyring
         self._level = level
         self._at = at
         self._executor = executor
+        self._reports = reports or NoReportStore()
 
     async def make(self, source: WorkpaperInput) -> tuple[bytes, bytes]:
         from hub.documents import render_manifest_seal
@@ -67,8 +71,9 @@ class SealedWorkpaperMaker:
         at = self._at() if self._at is not None else None
         reports = {}
         for name, pdf in (("letter", source.letter_pdf), ("reply", source.reply_pdf)):
-            reports[name] = await validate_off_loop(pdf, self._executor, trust_roots=roots,
-                                                    crls=crls, allow_fetching=False, at=at)
+            reports[name] = await validate_shared(pdf, self._reports, self._executor,
+                                                  trust_roots=roots, crls=crls,
+                                                  allow_fetching=False, at=at)
         facts = {**source.facts,
                  "signatures": _signatures("letter", reports["letter"])
                  + _signatures("reply", reports["reply"])}

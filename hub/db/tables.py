@@ -384,3 +384,15 @@ portal_links = Table(
     Column("used_at", UTCDateTime(), nullable=True),
     Column("reply_id", String(ID), nullable=True),
 )
+
+# Signature validation reports shared by every process (signing.validate_shared): by the
+# SHA-256 of the document and of the trust settings, reusable until valid_until (NULL: a report
+# at a fixed time, for good). A cache: any row may be deleted at any time.
+validation_reports = Table(
+    "validation_reports",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("report", Text(), nullable=False),
+    Column("valid_until", UTCDateTime(), nullable=True, index=True),
+    Column("made_at", UTCDateTime(), nullable=False),
+)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from hub.evidence._material import Material
 from hub.evidence.manifest import ListedSignature
-from signing import ValidationReport, validate_off_loop
+from signing import SignatureEntry, SignatureReport, ValidationReport, validate_off_loop
 
 
 async def validate(pdf: bytes, material: Material, at: datetime | None) -> ValidationReport:
@@ -23,9 +24,15 @@ async def validate(pdf: bytes, material: Material, at: datetime | None) -> Valid
 
 def listed(report: ValidationReport) -> tuple[ListedSignature, ...]:
     """The signatures of a report as the manifest records them."""
+    return entries(report.signatures)
+
+
+def entries(signatures: Iterable[SignatureEntry | SignatureReport]) -> tuple[ListedSignature, ...]:
+    """Signatures (as ``signing.list_signatures`` or a report names them) as the manifest
+    records them."""
     return tuple(
         ListedSignature(s.field_name, str(s.kind), s.signer, s.certificate_sha256)
-        for s in report.signatures
+        for s in signatures
     )
 
 

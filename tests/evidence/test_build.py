@@ -79,25 +79,30 @@ async def test_trust_material_that_is_not_a_certificate_is_refused(evidence: Evi
     assert caught.value.field == "trust/other.pem"
 
 
-async def test_reports_the_caller_made_spare_validating_again_and_change_nothing(
+async def test_building_validates_nothing_and_lists_signatures_as_a_report_names_them(
     evidence: Evidence, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The workpaper maker has just validated the letter and the reply: the bundle takes its
-    reports instead of validating those PDFs a second time, and comes out the same."""
-    from hub.evidence import build as build_module
-    from signing import validate_pdf
+    reports, lists the other PDFs' signatures without validating them (verify_bundle does), and
+    comes out the same as when it lists every PDF itself."""
+    from hub.evidence import _signatures
+    from signing import validate_pdf, validation
 
     made = {name: await validate_pdf(evidence.files[name], trust_roots=evidence.pki.trust_roots(),
                                      crls=evidence.pki.crls(), allow_fetching=False)
             for name in ("letter.pdf", "reply.pdf")}
     validated: list[bytes] = []
-    real = build_module.validate
 
-    async def counting(pdf: bytes, *args: object) -> object:
+    async def counting(pdf: bytes, *args: object, **kwargs: object) -> object:
         validated.append(pdf)
-        return await real(pdf, *args)  # type: ignore[arg-type]
+        raise AssertionError("validated while building")
 
-    monkeypatch.setattr(build_module, "validate", counting)
+    monkeypatch.setattr(validation, "_validate", counting)
+    monkeypatch.setattr(_signatures, "validate", counting)
     again = await build_bundle(evidence.files, metadata=METADATA, reports=made)
     assert again == evidence.unsealed
-    assert validated == [evidence.files["workpaper.pdf"]]
+    assert validated == []
+    listed = {f["name"]: [s["field_name"] for s in f.get("signatures") or ()]
+              for f in manifest_of(again)["files"]}
+    assert listed["workpaper.pdf"] == ["HubSeal"]
+    assert listed["letter.pdf"] == ["FirmSeal"]

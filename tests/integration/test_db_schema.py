@@ -17,6 +17,7 @@ TABLES = {
     "event_log", "outbox", "inbox", "parked_messages", "documents", "responders", "replies",
     "alternative_procedures",
     "reply_exceptions", "web_users", "web_sessions", "webhooks", "portal_links",
+    "validation_reports",
 }
 
 
@@ -32,7 +33,7 @@ async def test_migrations_build_every_table_from_empty(db_url: str) -> None:
     finally:
         await engine.dispose()
     assert names - {"alembic_version"} == TABLES
-    assert await current_revision(db_url) == head_revision() == "0017"
+    assert await current_revision(db_url) == head_revision() == "0018"
 
 
 async def test_migrated_schema_matches_the_tables_the_code_uses(db_url: str) -> None:
