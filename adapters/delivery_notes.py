@@ -1,10 +1,12 @@
-"""What a letter's channel adapter notes in its history while delivery is retried or given up."""
+"""What a channel adapter notes in a confirmation's history while its delivery is retried or
+given up (letters to banks and companies, workpapers to audit software)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
-from hub.domain.commands import RecordDeliveryFailure, RecordDeliveryPending
+from hub.domain.commands import Command, RecordDeliveryFailure, RecordDeliveryPending
 from hub.ports import CommandBus, Envelope
 
 
@@ -13,6 +15,8 @@ class DeliveryNotes:
 
     _bus: CommandBus
     actor: str
+    failure: ClassVar[Callable[..., Command]] = RecordDeliveryFailure
+    """The command that records a delivery given up (the letter's, by default)."""
 
     async def retrying(self, envelope: Envelope, reason: str, attempt: int,
                        retry_hours: float) -> None:
@@ -26,8 +30,8 @@ class DeliveryNotes:
                 retry_hours=retry_hours))
 
     async def parked(self, envelope: dict[str, Any], reason: str) -> None:
-        """Note on the letter that its delivery gave up (the consumer's on_parked)."""
+        """Note on the confirmation that its delivery gave up (the consumer's on_parked)."""
         confirmation_id = envelope.get("data", {}).get("confirmation_id")
         if isinstance(confirmation_id, str):
-            await self._bus.handle(RecordDeliveryFailure(
+            await self._bus.handle(self.failure(
                 confirmation_id=confirmation_id, reason=reason, actor=self.actor))

@@ -328,32 +328,24 @@ def _reply_checker(keyring: Any, reports: Any) -> ReplyChecker:
 
 
 def bank_push_secret(settings: Settings) -> bytes:
-    """The HMAC key of pushes to banks: configured, else a random one kept in the data dir
-    (made on first use, readable by the owner only). Blocking."""
-    if settings.bank_push_secret:
-        return settings.bank_push_secret.encode("utf-8")
-    from hub.infra.secretbox import keep_key
-
-    return keep_key(Path(settings.data_dir) / "secrets" / "bank_push.key",
-                    lambda: secrets.token_urlsafe(32).encode("ascii"))
+    """The HMAC key of pushes to banks. Blocking."""
+    return _secret(settings, settings.bank_push_secret, "bank_push.key")
 
 
 def portal_secret(settings: Settings) -> bytes:
-    """The company portal's key (link tokens, code and CSRF hashes): configured, else a random
-    one kept in the data dir (made on first use, readable by the owner only). Blocking."""
-    if settings.portal_secret:
-        return settings.portal_secret.encode("utf-8")
-    path = Path(settings.data_dir) / "secrets" / "portal.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it meanwhile
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(32))
-    return path.read_text().strip().encode("utf-8")
+    """The company portal's key (link tokens, code and CSRF hashes). Blocking."""
+    return _secret(settings, settings.portal_secret, "portal.key")
+
+
+def _secret(settings: Settings, configured: str, name: str) -> bytes:
+    """The configured secret, else a random one kept in the data dir as `name` (made on first
+    use, readable by the owner only)."""
+    if configured:
+        return configured.encode("utf-8")
+    from hub.infra.secretbox import keep_key
+
+    return keep_key(Path(settings.data_dir) / "secrets" / name,
+                    lambda: secrets.token_urlsafe(32).encode("ascii"))
 
 
 def holder_id() -> str:

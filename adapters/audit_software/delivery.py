@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from functools import partial
-from typing import Any
 
 import aiohttp
 import structlog
 
 from adapters.audit_software.networks import public_session, require_public_host
+from adapters.delivery_notes import DeliveryNotes
 from adapters.signed_http import post_signed, pushed_confirmation
 from hub.domain.commands import RecordWorkpaperDelivery, RecordWorkpaperDeliveryFailure
 from hub.domain.errors import PermanentError
+from hub.domain.jsonvalue import json_default
 from hub.domain.model import Confirmation, Document
 from hub.ports import CommandBus, Envelope, SecretBox, UnitOfWork
 
@@ -26,15 +26,7 @@ EVENT = "workpaper.ready"
 KINDS = (("workpaper", "workpaper.pdf"), ("evidence", "evidence.zip"))
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-class WorkpaperWebhook:
+class WorkpaperWebhook(DeliveryNotes):
     """The handler of the adapter.audit_software queue (inside the consumer's unit of work).
 
     Finds the webhook of the confirmation's engagement (else of its firm; none: nothing is
@@ -46,6 +38,9 @@ class WorkpaperWebhook:
     X-Hub-Message-Id is the same on every retry; a re-send by an admin is a new message and
     says so in X-Hub-Redelivery.
     """
+
+    actor = ACTOR
+    failure = RecordWorkpaperDeliveryFailure
 
     def __init__(self, bus: CommandBus, secrets: SecretBox, base_url: str, *, timeout: float = 10.0,
                  private_networks: bool = False,
@@ -111,11 +106,4 @@ class WorkpaperWebhook:
                            "url": f"{self._base}/api/v1/confirmations/{c.id}/{links[d.kind]}"}
                           for d in docs],
         }
-        return json.dumps(summary, ensure_ascii=False, default=_json_value).encode("utf-8")
-
-    async def parked(self, envelope: dict[str, Any], reason: str) -> None:
-        """Note on the confirmation that the push gave up (the consumer's on_parked)."""
-        confirmation_id = envelope.get("data", {}).get("confirmation_id")
-        if isinstance(confirmation_id, str):
-            await self._bus.handle(RecordWorkpaperDeliveryFailure(
-                confirmation_id=confirmation_id, reason=reason, actor=ACTOR))
+        return json.dumps(summary, ensure_ascii=False, default=json_default).encode("utf-8")

@@ -6,11 +6,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
-from uuid import UUID
+
+from hub.domain.jsonvalue import json_default
 
 __all__ = [
     "FORMAT",
@@ -71,17 +70,8 @@ class Manifest:
             "metadata": dict(self.metadata),
             "files": [_entry_json(f) for f in sorted(self.files, key=lambda f: f.name)],
         }
-        text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True, default=_plain)
+        text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True, default=json_default)
         return (text + "\n").encode("utf-8")
-
-
-def _plain(value: Any) -> Any:
-    """JSON for the metadata values json does not know: times, decimals, UUIDs."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal | UUID):
-        return str(value)
-    raise TypeError(f"metadata value of type {type(value).__name__} is not JSON")
 
 
 def _entry_json(entry: FileEntry) -> dict[str, Any]:

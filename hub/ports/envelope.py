@@ -6,11 +6,10 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from hub.domain.errors import PermanentError
+from hub.domain.jsonvalue import json_default
 
 CONTENT_TYPE = "application/json"
 
@@ -61,21 +60,10 @@ class Envelope:
             schema_version=int(d.get("schema_version", 1)),
         )
 
-def _default(value: object) -> str:
-    # Money stays exact: Decimal travels as a JSON string (DESIGN.md, "Domain facts").
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"cannot encode {type(value).__name__} in a message")
-
-
 def encode(envelope: Envelope) -> bytes:
     """The envelope as compact UTF-8 JSON."""
     return json.dumps(
-        envelope.to_dict(), ensure_ascii=False, separators=(",", ":"), default=_default
+        envelope.to_dict(), ensure_ascii=False, separators=(",", ":"), default=json_default
     ).encode("utf-8")
 
 
