@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import structlog
 
+from adapters.pdf_letters.sealing import EMBEDS_CRLS, Keyring, rendered, sign_job
 from hub.domain.model import Confirmation
-from signing import KeyStore, Level, LocalTsa, SignJob, devpki, sign_off_loop
+from signing import KeyStore, Level, LocalTsa, devpki, sign_off_loop
 
 log = structlog.get_logger(__name__)
 
@@ -24,14 +24,6 @@ Render = Callable[[Confirmation, str], bytes]
 
 CLIENT_FIELD = "ClientAuthorisation"
 FIRM_FIELD = "FirmSeal"
-
-
-class Keyring(Protocol):
-    """Which key signs for an organisation, the time-stamping authority, revocation data."""
-
-    async def key_for(self, org_id: str, org_name: str) -> tuple[KeyStore, str]: ...
-    async def tsa(self) -> LocalTsa: ...
-    async def crls(self) -> tuple[bytes, ...]: ...
 
 
 @dataclass
@@ -140,9 +132,7 @@ class SignedLetterMaker:
 
     async def make(self, confirmation: Confirmation, *, firm_name: str,
                    client_name: str) -> bytes:
-        loop = asyncio.get_running_loop()
-        pdf = await loop.run_in_executor(self._executor, self._render, confirmation,
-                                         client_name)
+        pdf = await rendered(self._executor, self._render, confirmation, client_name)
         signers = (
             (confirmation.client_org_id, client_name, CLIENT_FIELD,
              "被审计单位授权 / authorised by the audited entity"),
@@ -150,10 +140,10 @@ class SignedLetterMaker:
              "会计师事务所函证 / confirmation request of the audit firm"),
         )
         tsa: LocalTsa | str = self._tsa_url or await self._keys.tsa()
-        crls = await self._keys.crls() if self._level in (Level.B_LT, Level.B_LTA) else ()
+        crls = await self._keys.crls() if self._level in EMBEDS_CRLS else ()
         for org_id, name, field, reason in signers:
-            store, alias = await self._keys.key_for(org_id, name)
-            job = SignJob(store=store, alias=alias, level=self._level, tsa=tsa,
-                          field_name=field, reason=reason, crls=crls, allow_fetching=False)
+            job = await sign_job(self._keys, await self._keys.key_for(org_id, name),
+                                 self._level, field_name=field, reason=reason, tsa=tsa,
+                                 crls=crls)
             pdf = await sign_off_loop(pdf, job, self._executor)
         return pdf

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
@@ -14,20 +13,19 @@ from typing import Any
 from asn1crypto import pem
 
 from adapters.pdf_letters.maker import DevKeyring
+from adapters.pdf_letters.sealing import hub_seal_job, rendered
 from hub.ports import WorkpaperInput
 from signing import (
     Level,
     NoReportStore,
     ReportStore,
     SignatureKind,
-    SignJob,
     ValidationReport,
     render_text,
     sign_off_loop,
     validate_shared,
 )
 
-HUB_FIELD = "HubSeal"
 MANIFEST_FIELD = "HubManifestSeal"
 
 Render = Callable[[dict[str, Any]], bytes]
@@ -77,14 +75,11 @@ class SealedWorkpaperMaker:
         facts = {**source.facts,
                  "signatures": _signatures("letter", reports["letter"])
                  + _signatures("reply", reports["reply"])}
-        loop = asyncio.get_running_loop()
-        unsealed = await loop.run_in_executor(self._executor, self._render, facts)
-        store, alias = await self._keys.hub_seal()
-        sealing = SignJob(store=store, alias=alias, level=self._level,
-                          tsa=await self._keys.tsa(), field_name=HUB_FIELD,
-                          reason="电子函证中心回函底稿 / hub workpaper seal", crls=tuple(crls),
-                          allow_fetching=False)
+        unsealed = await rendered(self._executor, self._render, facts)
+        sealing = await hub_seal_job(self._keys, self._level, crls=crls,
+                                     reason="电子函证中心回函底稿 / hub workpaper seal")
         workpaper = await sign_off_loop(unsealed, sealing, self._executor)
+        store, alias = sealing.store, sealing.alias
         chain = [await store.certificate(alias), *await store.chain(alias)]
         files: dict[str, bytes] = {
             "letter.pdf": source.letter_pdf,
@@ -108,8 +103,8 @@ class SealedWorkpaperMaker:
         known = {"letter.pdf": reports["letter"], "reply.pdf": reports["reply"]}
 
         async def seal(manifest: Mapping[str, Any], keywords: str) -> bytes:
-            page = await loop.run_in_executor(
-                self._executor, partial(render_manifest_seal, manifest, keywords=keywords))
+            page = await rendered(self._executor,
+                                  partial(render_manifest_seal, manifest, keywords=keywords))
             job = replace(sealing, field_name=MANIFEST_FIELD,
                           reason="电子函证中心证据包清单签章 / evidence bundle manifest seal")
             return await sign_off_loop(page, job, self._executor)

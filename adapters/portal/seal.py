@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any, Protocol
+from typing import Any
 
-from signing import KeyStore, Level, LocalTsa, SignJob, sign_off_loop
-
-HUB_FIELD = "HubSeal"
+from adapters.pdf_letters.sealing import Keyring, hub_seal_job, rendered
+from signing import Level, sign_off_loop
 
 Render = Callable[[dict[str, Any]], bytes]
 """(the reply record) -> the unsealed PDF; CPU-bound."""
-
-
-class HubKeyring(Protocol):
-    """The hub's own sealing key, its time-stamping authority and revocation data."""
-
-    async def hub_seal(self) -> tuple[KeyStore, str]: ...
-    async def tsa(self) -> LocalTsa: ...
-    async def crls(self) -> tuple[bytes, ...]: ...
 
 
 class SealedPortalReplyMaker:
     """hub.ports.PortalReplyMaker: renders off the event loop, then seals (PAdES, time-stamped)
     with the hub's certificate, as the workpapers are."""
 
-    def __init__(self, render: Render, keyring: HubKeyring, *, level: Level = Level.B_LT,
+    def __init__(self, render: Render, keyring: Keyring, *, level: Level = Level.B_LT,
                  executor: Executor | None = None) -> None:
         self._render = render
         self._keys = keyring
@@ -35,14 +25,9 @@ class SealedPortalReplyMaker:
         self._executor = executor
 
     async def make(self, record: dict[str, Any]) -> bytes:
-        loop = asyncio.get_running_loop()
-        unsealed = await loop.run_in_executor(self._executor, self._render, record)
-        store, alias = await self._keys.hub_seal()
-        crls = await self._keys.crls() if self._level in (Level.B_LT, Level.B_LTA) else ()
+        unsealed = await rendered(self._executor, self._render, record)
         reason = ("电子函证中心门户回函 / company reply made on the hub's portal"
                   if record.get("kind") == "reply"
                   else "电子函证中心未回函记录 / no reply to a negative letter")
-        job = SignJob(store=store, alias=alias, level=self._level, tsa=await self._keys.tsa(),
-                      field_name=HUB_FIELD, reason=reason, crls=tuple(crls),
-                      allow_fetching=False)
+        job = await hub_seal_job(self._keys, self._level, reason=reason)
         return await sign_off_loop(unsealed, job, self._executor)
