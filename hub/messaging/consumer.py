@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -215,7 +215,7 @@ class Consumer:
             message_id=delivery.message_id, consumer=self.name, attempt=delivery.attempt
         ):
             try:
-                envelope = decode(delivery.body)
+                envelope = replace(decode(delivery.body), routing_key=delivery.routing_key)
             except UndecodableMessage as e:
                 return await self._park(delivery, envelope_or_raw(delivery.body), reason_of(e))
             subject = envelope.data.get("confirmation_id")

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hub.domain.errors import HubError
+from hub.domain.jobs import JOBS
 
 if TYPE_CHECKING:
     from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
@@ -133,11 +134,7 @@ class Topology:
 # The jobs queue's event patterns: only what hub.services.workers acts on, since every message
 # delivered costs a transaction (its inbox row) even when the worker ignores it. Add a pattern
 # here to give the workers a new event.
-JOBS_BINDINGS: tuple[str, ...] = (
-    "confirmation.status.authorised",
-    "confirmation.status.verified",
-    "reply.received",
-)
+JOBS_BINDINGS: tuple[str, ...] = tuple(JOBS)
 
 # What the bank API adapter delivers: letters dispatched to banks that take pushes.
 BANK_API_BINDINGS: tuple[str, ...] = ("letter.dispatched.bank_api_push",

@@ -30,6 +30,8 @@ class Envelope:
     data: dict[str, Any]
     correlation_id: str | None = None
     schema_version: int = 1
+    routing_key: str = ""
+    """The key it was published with, as the broker delivered it (not part of the body)."""
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 
-from hub.domain import commands
+from hub.domain.jobs import JOBS
 from hub.ports import Envelope, MessageHandler, UnitOfWork
 from hub.services.messagebus import MessageBus
 
@@ -15,22 +13,11 @@ log = structlog.get_logger(__name__)
 def jobs_handler(bus: MessageBus) -> MessageHandler:
     """The handler of the `hub.jobs` queue; runs inside the consumer's unit of work."""
 
-    def command_for(envelope: Envelope) -> commands.Command | None:
-        data: dict[str, Any] = envelope.data
-        if envelope.type == "confirmation.status_changed":
-            if data.get("to_status") == "authorised":
-                return commands.MakeLetter(confirmation_id=data["confirmation_id"])
-            if data.get("to_status") == "verified":
-                return commands.MakeWorkpaper(confirmation_id=data["confirmation_id"])
-        if envelope.type == "reply.received":
-            return commands.CheckReply(reply_id=data["reply_id"])
-        return None
-
     async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
-        cmd = command_for(envelope)
-        if cmd is None:
-            log.debug("job_ignored", type=envelope.type)
+        job = JOBS.get(envelope.routing_key)
+        if job is None:
+            log.debug("job_ignored", type=envelope.type, routing_key=envelope.routing_key)
             return
-        await bus.handle_in(cmd, uow)
+        await bus.handle_in(job(envelope.data), uow)
 
     return handle
