@@ -1,6 +1,5 @@
-"""The one list of library internals signing/ replaces for speed, with the test that guards each
-and the library versions they were checked on (tests/signing/test_speedups.py fails when an
-installed version differs, so an upgrade re-checks every override before it ships).
+"""Installs the library internals signing/ replaces for speed (the project's one list of such
+overrides, with their guarding tests and checked versions, is tests/unit/test_library_internals.py).
 
 - ``signing._fasthex`` replaces ``pyhanko.pdf_utils.generic.read_hex_string_from_stream``;
   guarded by tests/signing/test_fasthex.py.
@@ -14,10 +13,7 @@ from __future__ import annotations
 
 from signing import _fasthex, _fastnames
 
-__all__ = ["CHECKED", "install"]
-
-CHECKED = {"pyhanko": "0.38.0", "pyhanko-certvalidator": "0.33.0", "asn1crypto": "1.5.1"}
-"""The versions every override above was read against and tested with."""
+__all__ = ["install"]
 
 
 def install() -> None:

@@ -1,9 +1,6 @@
-"""The overrides of signing._speedups are checked on the installed versions; list_signatures
-names signatures as a validation report does."""
+"""list_signatures names signatures as a validation report does."""
 
 from __future__ import annotations
-
-from importlib.metadata import version
 
 import pytest
 
@@ -11,19 +8,12 @@ from signing import (
     Level,
     SignatureKind,
     ValidationReport,
-    _speedups,
     async_sign_pdf,
     list_signatures,
     validate_pdf,
 )
 from tests.signing._pdfs import change_one_byte
 from tests.signing.conftest import Dev
-
-
-def test_the_installed_libraries_are_those_the_overrides_were_checked_on() -> None:
-    """An upgrade must re-read every override listed in signing/_speedups.py (and its test)
-    before CHECKED is moved on."""
-    assert {name: version(name) for name in _speedups.CHECKED} == _speedups.CHECKED
 
 
 async def _sign(dev: Dev, pdf: bytes, alias: str, field: str) -> bytes:
