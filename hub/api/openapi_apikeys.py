@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.api.openapi import _errors, _json, _ok
+from hub.api.openapi_parts import errors, json_content, ok
 
 KEY_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
           "description": "The key's id (the part after `hub_`)."}
@@ -16,15 +16,15 @@ def paths() -> dict[str, Any]:
             "get": {
                 "operationId": "listApiKeys", "tags": ["apikeys"],
                 "summary": "The keys of the caller's firm, revoked ones too (firm_admin)",
-                "responses": {**_ok("The keys, never their secrets.", "apikey_list"),
-                              **_errors("401", "403")},
+                "responses": {**ok("The keys, never their secrets.", "apikey_list"),
+                              **errors("401", "403")},
             },
             "post": {
                 "operationId": "createApiKey", "tags": ["apikeys"],
                 "summary": "Make a key for the caller's firm (firm_admin); shown once",
-                "requestBody": {"required": True, "content": _json("apikey_create")},
-                "responses": {**_ok("Made; `key` is in this answer only.", "apikey", "201"),
-                              **_errors("401", "403", "413", "415", "422")},
+                "requestBody": {"required": True, "content": json_content("apikey_create")},
+                "responses": {**ok("Made; `key` is in this answer only.", "apikey", "201"),
+                              **errors("401", "403", "413", "415", "422")},
             },
         },
         "/api/v1/apikeys/{id}/revoke": {
@@ -36,7 +36,7 @@ def paths() -> dict[str, Any]:
                                "in the hash-chained event log. Another firm's key is 404.",
                 "parameters": [KEY_ID],
                 "responses": {"204": {"description": "Revoked."},
-                              **_errors("401", "403", "404", "409")},
+                              **errors("401", "403", "404", "409")},
             },
         },
         "/api/v1/apikeys/{id}/rotate": {
@@ -46,8 +46,8 @@ def paths() -> dict[str, Any]:
                 "description": "The old key is revoked and the new one made in one step; the "
                                "new key is in this answer only.",
                 "parameters": [KEY_ID],
-                "responses": {**_ok("The new key.", "apikey", "201"),
-                              **_errors("401", "403", "404", "409")},
+                "responses": {**ok("The new key.", "apikey", "201"),
+                              **errors("401", "403", "404", "409")},
             },
         },
     }

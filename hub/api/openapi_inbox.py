@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.api.openapi import _errors, _json, _ok, _param
+from hub.api.openapi_parts import errors, json_content, ok, param
 
 _ANY = {"type": "object"}
 
@@ -26,29 +26,29 @@ def paths() -> dict[str, Any]:
                      "schema": {"enum": ["waiting", "new", "all"], "default": "waiting"},
                      "description": "waiting: neither returned nor replied yet; new: not "
                                     "acknowledged yet (what a polling bank needs each time)."},
-                    _param("Limit"), _param("Cursor"),
+                    param("Limit"), param("Cursor"),
                 ],
                 "responses": {**_plain("One page of letters.", {
                     "type": "object", "properties": {"items": {"type": "array", "items": item},
                                                      "next_cursor": {"type": ["string", "null"]}}}),
-                    **_errors("401", "403", "422")},
+                    **errors("401", "403", "422")},
             },
         },
         "/api/v1/inbox/{id}": {
             "get": {
                 "operationId": "getInboxItem", "tags": ["inbox"], "summary": "One letter",
-                "parameters": [_param("ConfirmationId")],
-                "responses": {**_plain("The letter.", item), **_errors("401", "403", "404")},
+                "parameters": [param("ConfirmationId")],
+                "responses": {**_plain("The letter.", item), **errors("401", "403", "404")},
             },
         },
         "/api/v1/inbox/{id}/letter.pdf": {
             "get": {
                 "operationId": "getInboxLetterPdf", "tags": ["inbox"],
                 "summary": "函证文件下载: the signed letter; its SHA-256 is letter_sha256",
-                "parameters": [_param("ConfirmationId")],
+                "parameters": [param("ConfirmationId")],
                 "responses": {"200": {"description": "The signed PDF.", "content": {
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-                    **_errors("401", "403", "404")},
+                    **errors("401", "403", "404")},
             },
         },
         "/api/v1/inbox/{id}/receipt": {
@@ -56,20 +56,20 @@ def paths() -> dict[str, Any]:
                 "operationId": "acknowledgeReceipt", "tags": ["inbox"],
                 "summary": "状态更新: the bank received the letter (the reply is due in 10 "
                            "working days, a return in 3)",
-                "parameters": [_param("ConfirmationId")],
+                "parameters": [param("ConfirmationId")],
                 "responses": {**_plain("The letter, delivered.", item),
-                              **_errors("401", "403", "404", "409")},
+                              **errors("401", "403", "404", "409")},
             },
         },
         "/api/v1/inbox/{id}/return": {
             "post": {
                 "operationId": "returnLetter", "tags": ["inbox"],
                 "summary": "退函: return a non-conforming letter with a reason",
-                "parameters": [_param("ConfirmationId")],
-                "requestBody": {"required": True, "content": _json("letter_return")},
+                "parameters": [param("ConfirmationId")],
+                "requestBody": {"required": True, "content": json_content("letter_return")},
                 "responses": {**_plain("The letter, returned; `late` if after 3 working days.",
                                        item),
-                              **_errors("401", "403", "404", "409", "413", "415", "422")},
+                              **errors("401", "403", "404", "409", "413", "415", "422")},
             },
         },
         "/api/v1/inbox/{id}/reply": {
@@ -81,7 +81,7 @@ def paths() -> dict[str, Any]:
                                "the letter) and reply.json (schema reply.bank.v1). The hub "
                                "checks it asynchronously; the same upload again changes "
                                "nothing.",
-                "parameters": [_param("ConfirmationId")],
+                "parameters": [param("ConfirmationId")],
                 "requestBody": {"required": True, "content": {"multipart/form-data": {
                     "schema": {"type": "object", "required": ["reply.pdf"], "properties": {
                         "reply.pdf": {"type": "string", "format": "binary"},
@@ -90,17 +90,17 @@ def paths() -> dict[str, Any]:
                     "202": {"description": "Stored; its checks are queued.",
                             "content": {"application/json": {"schema": _ANY}}},
                     **_plain("The same reply was uploaded before.", _ANY),
-                    **_errors("401", "403", "404", "409", "413", "415", "422")},
+                    **errors("401", "403", "404", "409", "413", "415", "422")},
             },
         },
         "/api/v1/confirmations/{id}/reply.pdf": {
             "get": {
                 "operationId": "getReplyPdf", "tags": ["confirmations"],
                 "summary": "The signed reply (回函): the accepted one, else the newest received",
-                "parameters": [_param("ConfirmationId")],
+                "parameters": [param("ConfirmationId")],
                 "responses": {"200": {"description": "The responder's signed PDF.", "content": {
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-                    **_errors("401", "404")},
+                    **errors("401", "404")},
             },
         },
         "/api/v1/workpapers": {
@@ -113,30 +113,30 @@ def paths() -> dict[str, Any]:
                 "parameters": [
                     {"name": "since", "in": "query", "required": False,
                      "schema": {"type": "string", "pattern": "^[0-9]{1,18}$", "default": "0"}},
-                    _param("Limit"),
+                    param("Limit"),
                 ],
-                "responses": {**_ok("One page of workpapers.", "workpaper_list"),
-                              **_errors("401", "403", "422")},
+                "responses": {**ok("One page of workpapers.", "workpaper_list"),
+                              **errors("401", "403", "422")},
             },
         },
         "/api/v1/confirmations/{id}/workpaper.pdf": {
             "get": {
                 "operationId": "getWorkpaperPdf", "tags": ["confirmations"],
                 "summary": "The workpaper (回函底稿) sealed by the hub, once verified",
-                "parameters": [_param("ConfirmationId")],
+                "parameters": [param("ConfirmationId")],
                 "responses": {"200": {"description": "The sealed workpaper.", "content": {
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-                    **_errors("401", "404")},
+                    **errors("401", "404")},
             },
         },
         "/api/v1/confirmations/{id}/evidence.zip": {
             "get": {
                 "operationId": "getEvidenceZip", "tags": ["confirmations"],
                 "summary": "The evidence bundle; `hub verify evidence.zip` checks it offline",
-                "parameters": [_param("ConfirmationId")],
+                "parameters": [param("ConfirmationId")],
                 "responses": {"200": {"description": "A ZIP with manifest.json.", "content": {
                     "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
-                    **_errors("401", "404")},
+                    **errors("401", "404")},
             },
         },
         "/api/v1/confirmations/{id}/replies": {
@@ -144,9 +144,9 @@ def paths() -> dict[str, Any]:
                 "operationId": "getConfirmationReplies", "tags": ["confirmations"],
                 "summary": "Every reply (accepted or rejected, with the reason) and the "
                            "exceptions of the accepted one",
-                "parameters": [_param("ConfirmationId")],
-                "responses": {**_ok("Replies and exceptions.", "confirmation_replies"),
-                              **_errors("401", "404")},
+                "parameters": [param("ConfirmationId")],
+                "responses": {**ok("Replies and exceptions.", "confirmation_replies"),
+                              **errors("401", "404")},
             },
         },
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.api.openapi import _errors, _json, _ok, _param
+from hub.api.openapi_parts import errors, json_content, ok, param
 
 RESPONDER_ID = {"name": "id", "in": "path", "required": True,
                 "schema": {"type": "string", "format": "uuid"},
@@ -13,7 +13,7 @@ RESPONDER_ID = {"name": "id", "in": "path", "required": True,
 
 def paths() -> dict[str, Any]:
     body_errors = ("401", "403", "413", "415", "422")
-    action = {"required": True, "content": _json("responder_action")}
+    action = {"required": True, "content": json_content("responder_action")}
     return {
         "/api/v1/responders": {
             "get": {
@@ -29,43 +29,43 @@ def paths() -> dict[str, Any]:
                      "schema": {"enum": ["bank", "company"]}},
                     {"name": "status", "in": "query", "required": False,
                      "schema": {"enum": ["pending", "verified", "retired"]}},
-                    _param("Limit"),
+                    param("Limit"),
                 ],
-                "responses": {**_ok("Matching entries.", "responder_list"),
-                              **_errors("401", "403", "422")},
+                "responses": {**ok("Matching entries.", "responder_list"),
+                              **errors("401", "403", "422")},
             },
             "post": {
                 "operationId": "registerResponder", "tags": ["registry"],
                 "summary": "Register a bank or company (admin); pending until verified",
-                "requestBody": {"required": True, "content": _json("responder_create")},
-                "responses": {**_ok("The new entry.", "responder", "201",
+                "requestBody": {"required": True, "content": json_content("responder_create")},
+                "responses": {**ok("The new entry.", "responder", "201",
                                     headers=("Location",)),
-                              **_errors(*body_errors, "409")},
+                              **errors(*body_errors, "409")},
             },
         },
         "/api/v1/responders/{id}": {
             "get": {
                 "operationId": "getResponder", "tags": ["registry"],
                 "summary": "One registry entry",
-                "parameters": [_param("ResponderId")],
-                "responses": {**_ok("The entry.", "responder"), **_errors("401", "403", "404")},
+                "parameters": [param("ResponderId")],
+                "responses": {**ok("The entry.", "responder"), **errors("401", "403", "404")},
             },
             "patch": {
                 "operationId": "changeResponder", "tags": ["registry"],
                 "summary": "Change an entry (admin); routing changes need a new verification",
-                "parameters": [_param("ResponderId")],
-                "requestBody": {"required": True, "content": _json("responder_change")},
-                "responses": {**_ok("The changed entry.", "responder"),
-                              **_errors(*body_errors, "404", "409")},
+                "parameters": [param("ResponderId")],
+                "requestBody": {"required": True, "content": json_content("responder_change")},
+                "responses": {**ok("The changed entry.", "responder"),
+                              **errors(*body_errors, "404", "409")},
             },
         },
         "/api/v1/responders/{id}/versions": {
             "get": {
                 "operationId": "getResponderVersions", "tags": ["registry"],
                 "summary": "Every version of an entry: who changed what, when",
-                "parameters": [_param("ResponderId")],
-                "responses": {**_ok("The versions, oldest first.", "responder_history"),
-                              **_errors("401", "403", "404")},
+                "parameters": [param("ResponderId")],
+                "responses": {**ok("The versions, oldest first.", "responder_history"),
+                              **errors("401", "403", "404")},
             },
         },
         "/api/v1/responders/{id}/verify": {
@@ -73,20 +73,20 @@ def paths() -> dict[str, Any]:
                 "operationId": "verifyResponder", "tags": ["registry"],
                 "summary": "Verify an entry (an admin other than its last changer)",
                 "description": "Letters can be submitted only to verified entries.",
-                "parameters": [_param("ResponderId")],
+                "parameters": [param("ResponderId")],
                 "requestBody": action,
-                "responses": {**_ok("The verified entry.", "responder"),
-                              **_errors(*body_errors, "404", "409")},
+                "responses": {**ok("The verified entry.", "responder"),
+                              **errors(*body_errors, "404", "409")},
             },
         },
         "/api/v1/responders/{id}/retire": {
             "post": {
                 "operationId": "retireResponder", "tags": ["registry"],
                 "summary": "Retire an entry (admin): no more letters go to it",
-                "parameters": [_param("ResponderId")],
+                "parameters": [param("ResponderId")],
                 "requestBody": action,
-                "responses": {**_ok("The retired entry.", "responder"),
-                              **_errors(*body_errors, "404", "409")},
+                "responses": {**ok("The retired entry.", "responder"),
+                              **errors(*body_errors, "404", "409")},
             },
         },
     }

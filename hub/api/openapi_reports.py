@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.api.openapi import _errors, _json, _ok, _param
+from hub.api.openapi_parts import errors, json_content, ok, param
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET = ("One row per letter of the engagement, in the order they were submitted (cancelled "
@@ -25,7 +25,7 @@ def _file(media_type: str, description: str) -> dict[str, Any]:
 
 
 def paths() -> dict[str, Any]:
-    idempotency = _param("IdempotencyKey")
+    idempotency = param("IdempotencyKey")
     return {
         "/api/v1/confirmations/{id}/procedures": {
             "post": {
@@ -36,19 +36,19 @@ def paths() -> dict[str, Any]:
                                "note) and each enters the letter's history as "
                                "`confirmation.procedure_noted`. With an Idempotency-Key a "
                                "retried request answers 200 with the note first made.",
-                "parameters": [_param("ConfirmationId"), idempotency],
-                "requestBody": {"required": True, "content": _json("procedure_create")},
-                "responses": {**_ok("The note.", "procedure", "201", headers=("Location",)),
-                              **_ok("The note an earlier request with this Idempotency-Key "
+                "parameters": [param("ConfirmationId"), idempotency],
+                "requestBody": {"required": True, "content": json_content("procedure_create")},
+                "responses": {**ok("The note.", "procedure", "201", headers=("Location",)),
+                              **ok("The note an earlier request with this Idempotency-Key "
                                     "made.", "procedure", headers=("Idempotent-Replayed",)),
-                              **_errors("401", "403", "404", "409", "413", "415", "422")},
+                              **errors("401", "403", "404", "409", "413", "415", "422")},
             },
             "get": {
                 "operationId": "listProcedures", "tags": ["reports"],
                 "summary": "The alternative procedures noted on a letter, oldest first",
-                "parameters": [_param("ConfirmationId")],
-                "responses": {**_ok("The notes.", "procedure_list"),
-                              **_errors("401", "404")},
+                "parameters": [param("ConfirmationId")],
+                "responses": {**ok("The notes.", "procedure_list"),
+                              **errors("401", "404")},
             },
         },
         "/api/v1/engagements/{id}/control-sheet.xlsx": {
@@ -57,8 +57,8 @@ def paths() -> dict[str, Any]:
                 "summary": "The engagement's control sheet (函证控制表) as XLSX",
                 "description": SHEET + " The header row is frozen and filterable; dates are "
                                        "date cells.",
-                "parameters": [_param("EngagementId")],
-                "responses": {**_file(XLSX, "The workbook."), **_errors("401", "403", "404")},
+                "parameters": [param("EngagementId")],
+                "responses": {**_file(XLSX, "The workbook."), **errors("401", "403", "404")},
             },
         },
         "/api/v1/engagements/{id}/control-sheet.pdf": {
@@ -67,9 +67,9 @@ def paths() -> dict[str, Any]:
                 "summary": "The engagement's control sheet (函证控制表) as PDF",
                 "description": SHEET + " Landscape A4; every page repeats the running header "
                                        "and the table's header row and says 第 n 页 共 m 页.",
-                "parameters": [_param("EngagementId")],
+                "parameters": [param("EngagementId")],
                 "responses": {**_file("application/pdf", "The PDF."),
-                              **_errors("401", "403", "404")},
+                              **errors("401", "403", "404")},
             },
         },
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.api.openapi import _errors, _json, _ok, _param
+from hub.api.openapi_parts import errors, json_content, ok, param
 
 SIGNATURE_RULE = (
     "X-Hub-Signature is `sha256=` followed by the hex HMAC-SHA256, keyed with the webhook's "
@@ -14,13 +14,13 @@ SIGNATURE_RULE = (
 
 
 def _registration(scope: str, ids: str, params: list[dict[str, str]]) -> dict[str, Any]:
-    errors = ("401", "403", "404") if params else ("401", "403")
+    codes = ("401", "403", "404") if params else ("401", "403")
     return {
         "get": {
             "operationId": f"get{ids}Webhook", "tags": ["webhooks"],
             "summary": f"The webhook registered for {scope} (never its secret)",
             "parameters": params,
-            "responses": {**_ok("The webhook.", "webhook"), **_errors("404", *errors)},
+            "responses": {**ok("The webhook.", "webhook"), **errors("404", *codes)},
         },
         "put": {
             "operationId": f"put{ids}Webhook", "tags": ["webhooks"],
@@ -30,15 +30,15 @@ def _registration(scope: str, ids: str, params: list[dict[str, str]]) -> dict[st
                            "the hub makes one and returns it in `secret`, this once; it is "
                            "kept encrypted and never shown again. " + SIGNATURE_RULE,
             "parameters": params,
-            "requestBody": {"required": True, "content": _json("webhook_registration")},
-            "responses": {**_ok("Replaced.", "webhook"), **_ok("Registered.", "webhook", "201"),
-                          **_errors("401", "403", "404", "409", "413", "415", "422")},
+            "requestBody": {"required": True, "content": json_content("webhook_registration")},
+            "responses": {**ok("Replaced.", "webhook"), **ok("Registered.", "webhook", "201"),
+                          **errors("401", "403", "404", "409", "413", "415", "422")},
         },
         "delete": {
             "operationId": f"delete{ids}Webhook", "tags": ["webhooks"],
             "summary": f"Remove the webhook of {scope}; workpapers then wait in the pull feed",
             "parameters": params,
-            "responses": {"204": {"description": "Removed."}, **_errors("404", *errors)},
+            "responses": {"204": {"description": "Removed."}, **errors("404", *codes)},
         },
     }
 
@@ -47,7 +47,7 @@ def paths() -> dict[str, Any]:
     return {
         "/api/v1/webhook": _registration("the caller's firm", "Firm", []),
         "/api/v1/engagements/{id}/webhook": _registration(
-            "one engagement", "Engagement", [_param("EngagementId")]),
+            "one engagement", "Engagement", [param("EngagementId")]),
         "/api/v1/confirmations/{id}/workpaper/resend": {
             "post": {
                 "operationId": "resendWorkpaper", "tags": ["webhooks"],
@@ -55,9 +55,9 @@ def paths() -> dict[str, Any]:
                 "description": "A deliberate re-send: a new message with a new "
                                "X-Hub-Message-Id and the header X-Hub-Redelivery: 1. 409 when "
                                "there is no workpaper yet or no webhook to send it to.",
-                "parameters": [_param("ConfirmationId")],
-                "responses": {**_ok("Queued.", "workpaper_resend", "202"),
-                              **_errors("401", "403", "404", "409")},
+                "parameters": [param("ConfirmationId")],
+                "responses": {**ok("Queued.", "workpaper_resend", "202"),
+                              **errors("401", "403", "404", "409")},
             },
         },
     }
@@ -99,7 +99,7 @@ def webhooks() -> dict[str, Any]:
                      "description": "`1` when an admin re-sent the workpaper on purpose.",
                      "schema": {"const": "1"}},
                 ],
-                "requestBody": {"required": True, "content": _json("workpaper_ready")},
+                "requestBody": {"required": True, "content": json_content("workpaper_ready")},
                 "responses": {"2XX": {"description": "Accepted."},
                               "default": {"description": "Not accepted: retried if 408, 425, "
                                                          "429, 500 or 502-504, else parked."}},
