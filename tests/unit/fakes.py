@@ -19,7 +19,7 @@ from __future__ import annotations
 import builtins
 import copy
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import TracebackType
@@ -28,6 +28,7 @@ from typing import Any, Generic, Self, TypeVar
 from hub.domain import commands, events
 from hub.domain.calendar import WorkingDayCalendar
 from hub.domain.errors import Conflict, DuplicateIdempotencyKey, NotFound, StaleWrite
+from hub.domain.events import Event
 from hub.domain.model import (
     ACTIVE,
     AWAITING_REPLY,
@@ -62,6 +63,7 @@ from hub.ports import (
     Page,
     ReplyCheck,
     ResponderQuery,
+    UnitOfWork,
     WorkpaperInput,
 )
 from hub.services.deps import Deps
@@ -95,11 +97,14 @@ class FakeDatabase:
     procedures: dict[str, AlternativeProcedure] = field(default_factory=dict)
     webhooks: dict[tuple[str, str | None], Webhook] = field(default_factory=dict)
     inbox: set[tuple[str, str]] = field(default_factory=set)
-    events: list[events.Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     """The event log: every event committed, in commit order."""
     commits: int = 0
     fail_commit: bool = False
     """Make the next commits fail as a lost connection would (nothing is kept)."""
+    before_next_commit: Callable[[], Awaitable[None]] | None = None
+    """Run once, just before the next commit writes: another request committing in between
+    (a race the test wants to lose)."""
 
     def event_names(self, confirmation_id: str | None = None) -> list[str]:
         """The committed events' names (of one confirmation, if given), in order."""
@@ -107,7 +112,7 @@ class FakeDatabase:
                 if confirmation_id is None or getattr(e, "confirmation_id", None)
                 == confirmation_id]
 
-    def events_of(self, kind: type[events.Event]) -> list[Any]:
+    def events_of(self, kind: type[Event]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
 
 
@@ -630,6 +635,9 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         """Flush the tracked confirmations, collect their events with the recorded ones (in
         the order they happened) into the event log, and make every write visible at once."""
+        race, self._db.before_next_commit = self._db.before_next_commit, None
+        if race is not None:
+            await race()
         try:
             rows = self.confirmations.flush()
             pending = self._recorded + self.confirmations.collect_events()
@@ -845,7 +853,10 @@ def bus_with_fakes(clock: FixedClock | None = None,
         portal_reply_maker=FakePortalReplyMaker(), secret_box=FakeSecretBox(),
         authorisation_window_working_days=authorisation_window_working_days,
     )
-    hub.bus = MessageBus(lambda: FakeUnitOfWork(db), deps)
+    def uow_factory() -> UnitOfWork:  # typed, so mypy holds the fakes to the ports
+        return FakeUnitOfWork(db)
+
+    hub.bus = MessageBus(uow_factory, deps)
     return hub
 
 

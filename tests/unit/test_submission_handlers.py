@@ -203,3 +203,19 @@ async def test_a_batch_answers_each_request_as_if_it_came_alone(w: World) -> Non
     assert isinstance(answers[3], HubError) and answers[3].field == "/letter_type"
     assert sorted(c.letter_number for c in w.db.confirmations.values()) == [
         "BC-2025-001", "BC-2025-002"]
+
+
+async def test_two_requests_racing_with_one_key_get_one_confirmation(w: World) -> None:
+    """The loser's insert collides on the Idempotency-Key; the bus runs it again, and it is
+    answered with the winner's confirmation."""
+    winner: list[Submitted] = []
+
+    async def the_other_request_commits_first() -> None:
+        winner.append(await w.hub.handle(w.submit(key="k-race")))
+
+    w.db.before_next_commit = the_other_request_commits_first
+    loser: Submitted = await w.hub.handle(w.submit(key="k-race"))
+
+    assert loser.replayed and loser.confirmation.id == winner[0].confirmation.id
+    assert len(w.db.confirmations) == 1
+    assert w.db.event_names().count("confirmation.submitted") == 1
