@@ -353,15 +353,50 @@ class Confirmation:
         self.move_to(Status.LETTER_READY, at=at, actor=actor)
         self.letter_sha256 = sha256
 
-    def dispatch(self, *, channel: str, at: datetime, actor: str,
+    def dispatch(self, *, channel: str, responder_id: str, at: datetime, actor: str,
                  reply_due: date | None = None) -> None:
-        """The letter leaves for the responder's registered channel (发函). `reply_due` runs
-        from now until the responder's receipt sets it from the day of receipt, so a letter
-        its channel is slow to take still falls due and gets its second requests."""
+        """The letter leaves for the responder's registered channel (发函), whose adapter
+        delivers it. `reply_due` runs from now until the responder's receipt sets it from the
+        day of receipt, so a letter its channel is slow to take still falls due and gets its
+        second requests."""
         self.move_to(Status.DISPATCHED, at=at, actor=actor, reason=f"channel {channel}")
         self.dispatched_at = at
         if reply_due is not None:
             self.reply_due = reply_due
+        self.pending_events.append(events.LetterDispatched(
+            at=at, actor=actor, confirmation_id=self.id, firm_org_id=self.firm_org_id,
+            channel=channel, responder_id=responder_id))
+
+    def reply_received(self, *, reply_id: str, sha256: str, at: datetime, actor: str) -> None:
+        """A reply came in and is kept; its checks are queued (reply.received)."""
+        self.pending_events.append(events.ReplyReceived(
+            at=at, actor=actor, confirmation_id=self.id, firm_org_id=self.firm_org_id,
+            reply_id=reply_id, sha256=sha256))
+
+    def reply_rejected(self, *, reply_id: str, reason: str, at: datetime, actor: str) -> None:
+        """A reply is kept as evidence but does not count, for `reason`."""
+        self.pending_events.append(events.ReplyRejected(
+            at=at, actor=actor, confirmation_id=self.id, firm_org_id=self.firm_org_id,
+            reply_id=reply_id, reason=reason))
+
+    def delivery_pending(self, *, reason: str, retry_hours: float, at: datetime,
+                         actor: str) -> bool:
+        """The channel did not take the letter yet and retries: noted on the letter (投递中)
+        and, once, in its history. False (nothing noted) for a letter no longer waiting."""
+        if not self.delivery_waits(state="pending", reason=reason):
+            return False
+        self.pending_events.append(events.DeliveryPending(
+            at=at, actor=actor, confirmation_id=self.id, firm_org_id=self.firm_org_id,
+            reason=reason, retry_hours=retry_hours))
+        return True
+
+    def delivery_failed(self, *, reason: str, at: datetime, actor: str) -> None:
+        """The channel gave up for now (the message waits, parked): in the history, and on
+        the letter (待投递) if it is still undelivered; its deadlines run all the same."""
+        self.delivery_waits(state="parked", reason=reason)
+        self.pending_events.append(events.DeliveryFailed(
+            at=at, actor=actor, confirmation_id=self.id, firm_org_id=self.firm_org_id,
+            reason=reason))
 
     def delivery_waits(self, *, state: str, reason: str) -> bool:
         """The channel has not taken the dispatched letter yet: `pending` while it retries,

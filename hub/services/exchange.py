@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 
-from hub.domain import commands, events
+from hub.domain import commands
 from hub.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hub.domain.model import SYSTEM_ACTOR, Caller, Confirmation, LetterType, Role, Status
 from hub.domain.replies import (
@@ -53,12 +53,9 @@ async def dispatch(c: Confirmation, uow: UnitOfWork, deps: Deps) -> None:
         c.move_to(Status.FAILED, at=now, actor=SYSTEM_ACTOR,
                   reason=f"the responder's registry entry is {state}: the letter was not sent")
         return
-    c.dispatch(channel=entry.channel.value, at=now, actor=SYSTEM_ACTOR,
+    c.dispatch(channel=entry.channel.value, responder_id=entry.id, at=now, actor=SYSTEM_ACTOR,
                reply_due=deps.calendar.add_working_days(deps.clock.today(),
                                                         REPLY_WINDOW_WORKING_DAYS))
-    uow.record(events.LetterDispatched(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
-                                       firm_org_id=c.firm_org_id, channel=entry.channel.value,
-                                       responder_id=entry.id))
 
 
 async def _addressed(uow: UnitOfWork, caller: Caller, confirmation_id: str) -> Confirmation:
@@ -94,11 +91,8 @@ async def record_delivery_pending(cmd: commands.RecordDeliveryPending, uow: Unit
     letter (delivery pending, 投递中) while the adapter retries (a letter delivered meanwhile
     needs no note)."""
     c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
-    if not c.delivery_waits(state="pending", reason=cmd.reason):
-        return
-    uow.record(events.DeliveryPending(at=deps.clock.now(), actor=cmd.actor,
-                                      confirmation_id=c.id, firm_org_id=c.firm_org_id,
-                                      reason=cmd.reason, retry_hours=cmd.retry_hours))
+    c.delivery_pending(reason=cmd.reason, retry_hours=cmd.retry_hours, at=deps.clock.now(),
+                       actor=cmd.actor)
 
 
 async def record_delivery_failure(cmd: commands.RecordDeliveryFailure, uow: UnitOfWork,
@@ -106,10 +100,7 @@ async def record_delivery_failure(cmd: commands.RecordDeliveryFailure, uow: Unit
     """Delivery gave up: say so in the letter's history (the message waits, parked) and, if
     it is still undelivered, on the letter (待投递): its deadlines run all the same."""
     c = await confirmation_of(uow, cmd.confirmation_id, for_update=True)
-    c.delivery_waits(state="parked", reason=cmd.reason)
-    uow.record(events.DeliveryFailed(at=deps.clock.now(), actor=cmd.actor,
-                                     confirmation_id=c.id, firm_org_id=c.firm_org_id,
-                                     reason=cmd.reason))
+    c.delivery_failed(reason=cmd.reason, at=deps.clock.now(), actor=cmd.actor)
 
 
 async def acknowledge_receipt(cmd: commands.AcknowledgeReceipt, uow: UnitOfWork,
@@ -157,9 +148,7 @@ async def upload_reply(cmd: commands.UploadReply, uow: UnitOfWork, deps: Deps) -
     reply = Reply(id=str(uuid.uuid4()), confirmation_id=c.id, sha256=sha256, received_at=now,
                   received_by=cmd.caller.actor, data=cmd.data)
     await uow.replies.add(reply)
-    uow.record(events.ReplyReceived(at=now, actor=cmd.caller.actor, confirmation_id=c.id,
-                                    firm_org_id=c.firm_org_id, reply_id=reply.id,
-                                    sha256=sha256))
+    c.reply_received(reply_id=reply.id, sha256=sha256, at=now, actor=cmd.caller.actor)
     return Uploaded(reply, created=True)
 
 
@@ -185,9 +174,7 @@ async def _refused(c: Confirmation, counting: Reply, cmd: commands.UploadReply, 
                   reason=reason, checked_at=now)
     await uow.replies.add(reply)
     await uow.replies.checked(reply)
-    uow.record(events.ReplyRejected(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
-                                    firm_org_id=c.firm_org_id, reply_id=reply.id,
-                                    reason=reason))
+    c.reply_rejected(reply_id=reply.id, reason=reason, at=now, actor=SYSTEM_ACTOR)
     log.warning("reply_refused", confirmation_id=c.id, reply_id=reply.id, counting=counting.id)
     return Uploaded(reply, created=False, refused=reason)
 
@@ -207,9 +194,7 @@ async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> 
         now = deps.clock.now()
         await uow.replies.checked(replace(reply, status=ReplyStatus.REJECTED, reason=reason,
                                           checked_at=now))
-        uow.record(events.ReplyRejected(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
-                                        firm_org_id=c.firm_org_id, reply_id=reply.id,
-                                        reason=reason))
+        c.reply_rejected(reply_id=reply.id, reason=reason, at=now, actor=SYSTEM_ACTOR)
         return replace(reply, status=ReplyStatus.REJECTED, reason=reason)
     check = await deps.reply_checker.check(await deps.blobs.get(reply.sha256))
     problems = list(check.problems)
@@ -231,9 +216,7 @@ async def check_reply(cmd: commands.CheckReply, uow: UnitOfWork, deps: Deps) -> 
     if problems:
         reason = "; ".join(problems)
         await uow.replies.checked(replace(checked, status=ReplyStatus.REJECTED, reason=reason))
-        uow.record(events.ReplyRejected(at=now, actor=SYSTEM_ACTOR, confirmation_id=c.id,
-                                        firm_org_id=c.firm_org_id, reply_id=reply.id,
-                                        reason=reason))
+        c.reply_rejected(reply_id=reply.id, reason=reason, at=now, actor=SYSTEM_ACTOR)
         log.warning("reply_rejected", confirmation_id=c.id, reply_id=reply.id, reason=reason)
         return replace(checked, status=ReplyStatus.REJECTED, reason=reason)
     data = reply.data or {}

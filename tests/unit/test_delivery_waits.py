@@ -16,7 +16,8 @@ def add_days(day: date, n: int) -> date:
 
 def test_a_letter_waiting_for_its_channel_is_pending_then_parked_and_delivery_clears_it() -> None:
     c = confirmation(Status.LETTER_READY)
-    c.dispatch(channel="bank_api_push", at=AT, actor="system", reply_due=date(2026, 10, 19))
+    c.dispatch(channel="bank_api_push", responder_id="r-1", at=AT, actor="system",
+               reply_due=date(2026, 10, 19))
     assert c.reply_due == date(2026, 10, 19)
     assert c.delivery_waits(state="pending", reason="503") is True
     assert c.delivery_waits(state="pending", reason="503") is False  # once

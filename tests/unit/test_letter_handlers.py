@@ -175,6 +175,9 @@ async def test_the_letter_is_made_stored_and_dispatched(w: World) -> None:
     assert [(e.confirmation_id, e.channel) for e in sent] == [(cid, "bank_api_pull")]
     changes = [(e.from_status, e.to_status) for e in w.db.events_of(events.StatusChanged)]
     assert changes[-2:] == [("authorised", "letter_ready"), ("letter_ready", "dispatched")]
+    # The history reads as it happened: the letter is made, dispatched, then sent on.
+    assert w.db.event_names(cid)[-3:] == ["confirmation.status_changed",
+                                          "confirmation.status_changed", "letter.dispatched"]
 
 
 async def test_making_the_letter_again_makes_no_second_letter(w: World) -> None:
