@@ -13,7 +13,7 @@ from signing import TimeStampAuthority, create_pki_app, devpki, validate_pdf
 from tests.conftest import free_port
 from tests.e2e.conftest import Hub, make_firm, start_hub
 from tests.e2e.test_letters import client_signer, submitted, wait_status
-from tests.signing.conftest import _parse_pdfsig, _tool
+from tests.signing.conftest import make_pdfsig
 
 
 async def authorised_letter(hub: Hub) -> tuple[dict[str, Any], dict[str, Any], bytes]:
@@ -55,15 +55,7 @@ async def test_an_authorised_letter_is_rendered_signed_twice_and_validates(
     path = tmp_path / "letter.pdf"
     path.write_bytes(pdf)
     # The independent validator: poppler's pdfsig, trusting only the hub's development root.
-    nss = tmp_path / "nss"
-    nss.mkdir()
-    certutil = _tool("certutil")
-    subprocess.run([certutil, "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run([certutil, "-A", "-d", f"sql:{nss}", "-n", "hub-dev-root", "-t", "C,C,C",
-                    "-i", str(pki.certificate_path(devpki.ROOT))], check=True)
-    seen = _parse_pdfsig(subprocess.run(
-        [_tool("pdfsig"), "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True,
-        timeout=60).stdout)
+    seen = make_pdfsig(pki.certificate_path(devpki.ROOT), tmp_path)(pdf)
     assert [e.field for e in seen] == ["ClientAuthorisation", "FirmSeal"]
     assert all(e.signature == "Signature is Valid." for e in seen), seen
     assert all(e.certificate == "Certificate is Trusted." for e in seen), seen

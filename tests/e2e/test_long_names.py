@@ -10,7 +10,7 @@ from typing import Any
 from signing import devpki, validate_pdf
 from tests.e2e.conftest import Firm, Hub, new_uscc
 from tests.e2e.test_letters import client_signer, submitted, wait_status
-from tests.signing.conftest import _parse_pdfsig, _tool
+from tests.signing.conftest import make_pdfsig
 
 # 200 characters each, far past the 64 bytes (about 21 Chinese characters) of an X.509 CN.
 CLIENT = ("北京" + "堃喆昇新能源电子信息科技研发" * 14)[:196] + "有限公司"
@@ -59,15 +59,7 @@ async def test_a_200_character_client_and_firm_name_sign_and_verify(
 
     path = tmp_path / "letter.pdf"
     path.write_bytes(pdf)
-    nss = tmp_path / "nss"
-    nss.mkdir()
-    certutil = _tool("certutil")
-    subprocess.run([certutil, "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run([certutil, "-A", "-d", f"sql:{nss}", "-n", "hub-dev-root", "-t", "C,C,C",
-                    "-i", str(pki.certificate_path(devpki.ROOT))], check=True)
-    seen = _parse_pdfsig(subprocess.run(
-        [_tool("pdfsig"), "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True,
-        timeout=60).stdout)
+    seen = make_pdfsig(pki.certificate_path(devpki.ROOT), tmp_path)(pdf)
     assert all(e.signature == "Signature is Valid." for e in seen), seen
     assert all(e.certificate == "Certificate is Trusted." for e in seen), seen
     verified = subprocess.run([sys.executable, "-m", "hub.cli", "verify", str(path),

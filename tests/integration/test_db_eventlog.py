@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,16 +17,6 @@ from hub.domain import events
 from hub.infra.clocks import FrozenClock
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    await migrate(db_url)
-    e = create_engine(db_url)
-    try:
-        yield e
-    finally:
-        await e.dispose()
 
 
 def org_created(i: int) -> events.OrganisationCreated:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,8 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.db import (
     SqlAlchemyOutboxStore,
     SqlAlchemyParkingStore,
-    create_engine,
-    migrate,
     uow_factory,
 )
 from hub.domain import events
@@ -21,16 +18,6 @@ from hub.domain.errors import NotFound
 from hub.infra.clocks import FrozenClock
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    await migrate(db_url)
-    e = create_engine(db_url)
-    try:
-        yield e
-    finally:
-        await e.dispose()
 
 
 def status_changed(i: int) -> events.StatusChanged:

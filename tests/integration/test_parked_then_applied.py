@@ -4,13 +4,11 @@ that was already scheduled) leaves no parked row behind; a replay never applies 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.db import SqlAlchemyParkingStore, create_engine, migrate, uow_factory
+from hub.db import SqlAlchemyParkingStore, uow_factory
 from hub.domain.errors import PermanentError
 from hub.infra.clocks import FrozenClock
 from hub.messaging import Consumer, EmbeddedBroker, encode
@@ -20,16 +18,6 @@ from tests.unit.test_messaging_fakes import envelope, eventually, settings
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 KEY = "letter.dispatched.bank_api_push"
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    await migrate(db_url)
-    e = create_engine(db_url)
-    try:
-        yield e
-    finally:
-        await e.dispose()
 
 
 class FlakyBank:

@@ -164,40 +164,29 @@ def _parse_pdfsig(output: str) -> list[PdfsigEntry]:
 Pdfsig = Callable[[bytes], list[PdfsigEntry]]
 
 
-@pytest.fixture(scope="session")
-def pdfsig(dev: Dev, tmp_path_factory: pytest.TempPathFactory) -> Pdfsig:
-    """Runs poppler's pdfsig with an NSS database that trusts only the dev root."""
+def make_pdfsig(root: Path, workdir: Path) -> Pdfsig:
+    """Poppler's pdfsig with an NSS database in `workdir` that trusts only the `root`
+    certificate (a PEM or DER file): the independent validator of the tests."""
     pdfsig_bin, certutil = _tool("pdfsig"), _tool("certutil")
-    nss = tmp_path_factory.mktemp("nss")
+    nss = workdir / "nss"
+    nss.mkdir(parents=True, exist_ok=True)
     subprocess.run([certutil, "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(
-        [
-            certutil,
-            "-A",
-            "-d",
-            f"sql:{nss}",
-            "-n",
-            "hub-dev-root",
-            "-t",
-            "C,C,C",
-            "-i",
-            str(dev.pki.certificate_path(devpki.ROOT)),
-        ],
-        check=True,
-    )
-    work = tmp_path_factory.mktemp("pdfsig")
+    subprocess.run([certutil, "-A", "-d", f"sql:{nss}", "-n", "hub-dev-root", "-t", "C,C,C",
+                    "-i", str(root)], check=True)
 
     def run(pdf: bytes) -> list[PdfsigEntry]:
-        path = Path(work, f"doc-{len(list(work.iterdir()))}.pdf")
+        path = Path(workdir, f"doc-{len(list(workdir.glob('doc-*.pdf')))}.pdf")
         path.write_bytes(pdf)
-        done = subprocess.run(
-            [pdfsig_bin, "-nssdir", f"sql:{nss}", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = subprocess.run([pdfsig_bin, "-nssdir", f"sql:{nss}", str(path)],
+                              capture_output=True, text=True, timeout=60)
         entries = _parse_pdfsig(done.stdout)
         assert entries, f"pdfsig found no signature: {done.stdout}{done.stderr}"
         return entries
 
     return run
+
+
+@pytest.fixture(scope="session")
+def pdfsig(dev: Dev, tmp_path_factory: pytest.TempPathFactory) -> Pdfsig:
+    """Runs poppler's pdfsig with an NSS database that trusts only the dev root."""
+    return make_pdfsig(dev.pki.certificate_path(devpki.ROOT), tmp_path_factory.mktemp("pdfsig"))

@@ -583,13 +583,15 @@ class FakeWebhooks:
 
 
 class FakeInbox:
-    def __init__(self, db: FakeDatabase) -> None:
-        self._db = db
+    """hub.ports.Inbox: claims are pending until the unit of work moves them to `committed`."""
+
+    def __init__(self, committed: set[tuple[str, str]]) -> None:
+        self._committed = committed
         self.claims: set[tuple[str, str]] = set()
 
     async def claim(self, consumer: str, message_id: str) -> bool:
         key = (consumer, message_id)
-        if key in self._db.inbox or key in self.claims:
+        if key in self._committed or key in self.claims:
             return False
         self.claims.add(key)
         return True
@@ -611,7 +613,7 @@ class FakeUnitOfWork:
         self.api_keys = FakeApiKeys(db)
         self.engagements = FakeEngagements(db)
         self.confirmations = FakeConfirmations(db)
-        self.inbox = FakeInbox(db)
+        self.inbox = FakeInbox(db.inbox)
         self.documents = FakeDocuments(db)
         self.responders = FakeResponders(db)
         self.replies = FakeReplies(db)

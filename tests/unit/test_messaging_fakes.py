@@ -14,6 +14,7 @@ from typing import Any
 from hub.infra.settings import Settings
 from hub.ports import Envelope, OutboxRow, ParkedMessage, UnitOfWork
 from hub.ports.envelope import encode
+from tests.unit.fakes import FakeInbox
 
 
 def settings(broker_url: str = "embedded://", **changes: Any) -> Settings:
@@ -108,28 +109,12 @@ class FakeDatabase:
     fail_commit: bool = False
 
 
-class FakeInbox:
-    def __init__(self, db: FakeDatabase) -> None:
-        self._db = db
-        self.claims: set[tuple[str, str]] = set()
-
-    async def claim(self, consumer: str, message_id: str) -> bool:
-        key = (consumer, message_id)
-        if key in self._db.inbox or key in self.claims:
-            return False
-        self.claims.add(key)
-        return True
-
-    async def settle_parked(self, queue: str, message_id: str) -> int:
-        return 0
-
-
 class FakeUnitOfWork:
     """Claims and effects become visible only at commit; leaving without commit drops them."""
 
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
-        self.inbox = FakeInbox(db)
+        self.inbox = FakeInbox(db.inbox)
         self.effects: list[Any] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:
