@@ -11,15 +11,16 @@ from aiohttp import web
 
 from signing import TimeStampAuthority, create_pki_app, devpki, validate_pdf
 from tests.conftest import free_port
-from tests.e2e.conftest import Hub, make_firm, start_hub
+from tests.e2e.conftest import Firm, Hub, make_firm, start_hub
 from tests.e2e.test_letters import client_signer, submitted, wait_status
 from tests.signing.conftest import make_pdfsig
 
 
-async def authorised_letter(hub: Hub) -> tuple[dict[str, Any], dict[str, Any], bytes]:
-    """Submit a 格式一 letter, authorise it as the audited entity, wait for the signed PDF:
-    (the submitted confirmation, the letter_ready one, the PDF)."""
-    firm = await make_firm(hub)
+async def authorised_letter(hub: Hub, firm: Firm | None = None
+                            ) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """Submit a 格式一 letter of `firm` (a new one by default), authorise it as the audited
+    entity, wait for the signed PDF: (the submitted confirmation, the dispatched one, the PDF)."""
+    firm = firm or await make_firm(hub)
     c = await submitted(firm)
     await wait_status(firm, c["id"], "awaiting_authorisation")
     async with hub.client(await client_signer(firm)) as http:

@@ -9,7 +9,7 @@ from typing import Any
 
 from signing import devpki, validate_pdf
 from tests.e2e.conftest import Firm, Hub, new_uscc
-from tests.e2e.test_letters import client_signer, submitted, wait_status
+from tests.e2e.test_letter_pdf import authorised_letter
 from tests.signing.conftest import make_pdfsig
 
 # 200 characters each, far past the 64 bytes (about 21 Chinese characters) of an X.509 CN.
@@ -36,15 +36,7 @@ async def test_a_200_character_client_and_firm_name_sign_and_verify(
 ) -> None:
     assert len(CLIENT) == len(FIRM) == 200
     firm = await long_named_firm(hub)
-    c = await submitted(firm)
-    await wait_status(firm, c["id"], "awaiting_authorisation")
-    async with hub.client(await client_signer(firm)) as http:
-        resp = await http.post(f"/api/v1/confirmations/{c['id']}/authorization")
-        assert resp.status == 200, await resp.text()
-    ready = await wait_status(firm, c["id"], "dispatched", within=60)
-    assert ready["status"] == "dispatched", ready
-    async with hub.client(firm.key) as http:
-        pdf = await (await http.get(f"/api/v1/confirmations/{c['id']}/letter.pdf")).read()
+    _, _, pdf = await authorised_letter(hub, firm)
 
     pki = devpki.load(hub.container.settings.data_dir / "pki")
     report = await validate_pdf(pdf, trust_roots=pki.trust_roots(), allow_fetching=False,

@@ -34,10 +34,10 @@ class FlakyBank:
         self.delivered.append(env.message_id)
 
 
-async def test_a_message_that_succeeds_after_it_was_parked_clears_its_parked_row(
-    engine: AsyncEngine,
-) -> None:
-    clock = FrozenClock(T0)
+async def flaky_bank_queue(engine: AsyncEngine, clock: FrozenClock
+                           ) -> tuple[SqlAlchemyParkingStore, EmbeddedBroker, FlakyBank, Consumer]:
+    """The bank API queue's consumer on the embedded broker, delivering to a FlakyBank,
+    started: (its parking store, the broker, the bank, the consumer)."""
     parking = SqlAlchemyParkingStore(engine, clock)
     broker = EmbeddedBroker()
     bank = FlakyBank()
@@ -46,6 +46,14 @@ async def test_a_message_that_succeeds_after_it_was_parked_clears_its_parked_row
                         rand=lambda: 0.0, requeue_pause_seconds=0.01)
     await broker.connect()
     await consumer.start()
+    return parking, broker, bank, consumer
+
+
+async def test_a_message_that_succeeds_after_it_was_parked_clears_its_parked_row(
+    engine: AsyncEngine,
+) -> None:
+    clock = FrozenClock(T0)
+    parking, broker, bank, consumer = await flaky_bank_queue(engine, clock)
     try:
         env = envelope(type="letter.dispatched")
         body = encode(env)
@@ -97,14 +105,7 @@ async def test_replaying_a_parked_message_that_was_applied_meanwhile_delivers_no
     from hub.messaging import Relay
 
     clock = FrozenClock(T0)
-    parking = SqlAlchemyParkingStore(engine, clock)
-    broker = EmbeddedBroker()
-    bank = FlakyBank()
-    consumer = Consumer(BANK_API_QUEUE, BANK_API_QUEUE, bank, broker,
-                        uow_factory(engine, clock), parking, settings(),
-                        rand=lambda: 0.0, requeue_pause_seconds=0.01)
-    await broker.connect()
-    await consumer.start()
+    parking, broker, bank, consumer = await flaky_bank_queue(engine, clock)
     relay = Relay(SqlAlchemyOutboxStore(engine, clock), broker, settings(), "relay-test")
     try:
         env = envelope(type="letter.dispatched")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,13 +65,18 @@ async def test_a_report_round_trips_through_json(dev: Dev, letter: bytes) -> Non
         report_from_json('{"format": 99}')
 
 
+def trust(dev: Dev) -> dict[str, Any]:
+    """The development PKI's trust settings, offline: what validate_shared keys reports by."""
+    return {"trust_roots": dev.pki.trust_roots(), "crls": dev.pki.crls(),
+            "allow_fetching": False}
+
+
 async def test_another_process_reuses_the_report_of_the_same_bytes_and_settings(
     dev: Dev, letter: bytes, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     signed = await _signed(dev, letter)
     store = DictStore()
-    settings = {"trust_roots": dev.pki.trust_roots(), "crls": dev.pki.crls(),
-                "allow_fetching": False}
+    settings = trust(dev)
     first = await validate_shared(signed, store, **settings)
     assert first.ok and len(store.items) == 1
 
@@ -111,8 +117,7 @@ async def test_a_report_past_its_time_is_not_reused(
 ) -> None:
     signed = await _signed(dev, letter)
     store = DictStore()
-    settings = {"trust_roots": dev.pki.trust_roots(), "crls": dev.pki.crls(),
-                "allow_fetching": False}
+    settings = trust(dev)
     good = await validate_shared(signed, store, **settings)
     [(key, (_, until))] = store.items.items()
     assert until is not None and until <= datetime.now(UTC) + timedelta(minutes=5)
