@@ -11,6 +11,7 @@ import aiohttp
 
 from hub.domain.errors import PermanentError, TransientError
 from hub.domain.model import Confirmation
+from hub.domain.text import inert
 from hub.ports import Envelope, UnitOfWork
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -54,7 +55,7 @@ async def post_signed(
     try:
         async with client.post(url, data=body, headers=sent, allow_redirects=False) as resp:
             text = await resp.text(errors="replace")
-            said = f": {text[:200]}" if echo and text else ""
+            said = f": {inert(text[:200])}" if echo and text else ""
             if resp.status in TRANSIENT_STATUSES:
                 raise TransientError(f"{party} answered {resp.status}{said}")
             if not 200 <= resp.status < 300:

@@ -34,6 +34,13 @@ def is_ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def inert(text: str) -> str:
+    """Text from outside (a bank's or a webhook's answer) made fit to keep: each refused
+    control character becomes U+FFFD, so quoting it in a reason, the history or a parked row
+    can never fail to store (PostgreSQL refuses NUL in text and in JSON)."""
+    return REFUSED.sub(REPLACEMENT, text)
+
+
 def spreadsheet_text(text: str) -> str:
     """Text for a spreadsheet cell (XLSX or CSV): characters XML 1.0 forbids become U+FFFD,
     and text a spreadsheet would run as a formula gets a leading apostrophe."""

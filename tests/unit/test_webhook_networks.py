@@ -17,7 +17,7 @@ from adapters.audit_software.networks import (
     require_public_host,
 )
 from adapters.signed_http import post_signed
-from hub.domain.errors import PermanentError
+from hub.domain.errors import PermanentError, TransientError
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1",
@@ -75,3 +75,26 @@ async def test_a_name_for_loopback_is_never_called(unused_tcp_port: int) -> None
     finally:
         await runner.cleanup()
     assert called == []
+
+
+async def test_an_answer_quoted_in_an_error_carries_no_control_character(
+        unused_tcp_port: int) -> None:
+    """A bank's 503 page with a NUL in it becomes the letter's delivery reason, its history
+    and perhaps a parked row: PostgreSQL would refuse to store the raw text."""
+
+    async def busy(request: web.Request) -> web.Response:
+        return web.Response(status=503, body=b"busy\x00\x1b[31m try later")
+
+    app = web.Application()
+    app.router.add_post("/letters", busy)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    try:
+        with pytest.raises(TransientError) as failed:
+            await post_signed(f"http://127.0.0.1:{unused_tcp_port}/letters", b"{}",
+                              secret=b"k", message_id="m-1", timestamp="1", party="the bank",
+                              timeout_seconds=5, echo=True)
+    finally:
+        await runner.cleanup()
+    assert failed.value.message == "the bank answered 503: busy\ufffd\ufffd[31m try later"
