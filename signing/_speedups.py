@@ -11,12 +11,13 @@ Each keeps the library's answers (same values, same errors); what it assumes is 
 
 from __future__ import annotations
 
-from signing import _fasthex, _fastnames
+from signing import _fastder, _fasthex, _fastnames
 
 __all__ = ["install"]
 
 
 def install() -> None:
     """Install every override (idempotent; called before pyHanko parses or signs anything)."""
+    _fastder.install()
     _fasthex.install()
     _fastnames.install()
