@@ -1040,6 +1040,21 @@ async def verified_session(w: World, sent: PortalLetter, session: str = "session
     return digest(session)
 
 
+async def verified_company_letter(w: World, number: str = "MC-2025-001",
+                                  form: dict[str, str] | None = None,
+                                  attachments: tuple[tuple[str, str, bytes], ...] = ()
+                                  ) -> PortalLetter:
+    """Delivered, and answered on the portal: agreed, or with differences when `form` gives
+    other figures (the letter is then verified with them as its exceptions)."""
+    sent = await delivered_company_letter(w, number)
+    await w.hub.handle(commands.SubmitPortalReply(
+        token_hash=sent.token_hash, session_hash=await verified_session(w, sent),
+        answer="differences" if form else "agreed", form=form or {},
+        explanation="有一笔货款在途" if form else "", attachments=attachments,
+        ip="203.0.113.7", user_agent="Firefox/140"))
+    return sent
+
+
 class FakeUserStore:
     """hub.ports.UserStore in memory, keeping hub.db.users' promises (one user per e-mail;
     failures counted in a row; a lock resets the count; a rehash only over the hash read)."""
