@@ -3,12 +3,13 @@ negative letter nobody answered."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from hub.domain import commands, events
-from hub.domain.errors import PermanentError, ValidationFailed
+from hub.domain.errors import PartSwitchedOff, PermanentError, ValidationFailed
 from hub.domain.model import Status
 from hub.domain.portal import (
     MAX_CODE_SENDS,
@@ -18,6 +19,7 @@ from hub.domain.portal import (
     PortalLink,
 )
 from hub.domain.replies import ReplyStatus
+from hub.ports.standins import NoPortalReplies
 from hub.services.portal import CodeResult, PortalInvite, PortalReplied
 from tests.unit.fakes import (
     PortalLetter,
@@ -262,6 +264,17 @@ async def test_a_bad_answer_names_its_field_and_changes_nothing(
     assert link_of(w, sent).status is LinkStatus.ACTIVE
     done = await reply(w, sent, session, "agreed")  # and the session still answers
     assert done.answer == "agreed"
+
+
+async def test_a_hub_that_seals_nothing_refuses_the_answer_and_the_link_stays_usable(
+        w: World) -> None:
+    sent = await delivered_company_letter(w)
+    session = await verified_session(w, sent)
+    w.hub.bus.deps = replace(w.hub.bus.deps, portal_reply_maker=NoPortalReplies())
+    with pytest.raises(PartSwitchedOff):
+        await reply(w, sent, session, "agreed")
+    assert not w.db.replies and link_of(w, sent).status is LinkStatus.ACTIVE
+    assert w.db.confirmations[sent.confirmation_id].status is Status.DELIVERED
 
 
 # --------------------------------------------------------------------------- no answer

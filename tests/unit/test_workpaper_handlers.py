@@ -3,10 +3,14 @@ history; a sealer that fails leaves nothing behind and the retry makes it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from hub.domain import commands, events
+from hub.domain.errors import PartSwitchedOff
 from hub.domain.model import Status
+from hub.ports.standins import NoWorkpapers
 from hub.services.workpapers import EVIDENCE, WORKPAPER
 from tests.unit.fakes import (
     World,
@@ -83,3 +87,13 @@ async def test_a_sealer_that_fails_leaves_nothing_and_the_retry_makes_the_workpa
     w.hub.workpaper_maker.error = None  # the consumer retries the message
     assert await w.hub.handle(commands.MakeWorkpaper(confirmation_id=cid)) is True
     assert (cid, WORKPAPER) in w.db.documents and (cid, EVIDENCE) in w.db.documents
+
+
+async def test_a_hub_that_seals_nothing_parks_the_job_with_the_setting_named(w: World) -> None:
+    sent = await verified_company_letter(w)
+    w.hub.bus.deps = replace(w.hub.bus.deps, workpaper_maker=NoWorkpapers())
+    logged = list(w.db.events)
+    with pytest.raises(PartSwitchedOff, match='letter_signing = "off"'):
+        await w.hub.handle(commands.MakeWorkpaper(confirmation_id=sent.confirmation_id))
+    assert not w.db.documents.keys() - {(sent.confirmation_id, "letter")}
+    assert w.db.events == logged
