@@ -36,6 +36,7 @@ from hub.domain.model import (
     Confirmation,
     Document,
     Engagement,
+    Mode,
     Organisation,
     OrgKind,
     Role,
@@ -53,6 +54,7 @@ from hub.domain.responders import (
     conflict_uscc,
 )
 from hub.domain.uscc import make_uscc
+from hub.domain.users import WebSession, WebUser
 from hub.domain.webhooks import Webhook
 from hub.ports import (
     ApiKeyRecord,
@@ -122,24 +124,37 @@ class _Staged(Generic[K, V]):
     def __init__(self, committed: dict[K, V]) -> None:
         self.committed = committed
         self.staged: dict[K, V] = {}
+        self.deleted: set[K] = set()
 
     def get(self, key: K) -> V | None:
+        if key in self.deleted:
+            return None
         if key in self.staged:
             return self.staged[key]
         return self.committed.get(key)
 
     def rows(self) -> list[V]:
-        return list({**self.committed, **self.staged}.values())
+        merged = {**self.committed, **self.staged}
+        return [v for k, v in merged.items() if k not in self.deleted]
 
     def put(self, key: K, value: V) -> None:
+        self.deleted.discard(key)
         self.staged[key] = value
+
+    def delete(self, key: K) -> None:
+        self.staged.pop(key, None)
+        self.deleted.add(key)
 
     def apply(self) -> None:
         self.committed.update(self.staged)
+        for key in self.deleted:
+            self.committed.pop(key, None)
         self.staged = {}
+        self.deleted = set()
 
     def drop(self) -> None:
         self.staged = {}
+        self.deleted = set()
 
 
 def _sees_engagement(caller: Caller | None, e: Engagement) -> bool:
@@ -526,6 +541,7 @@ class FakeReplies:
 class FakePortalLinks:
     def __init__(self, db: FakeDatabase) -> None:
         self.t = _Staged(db.portal_links)
+        self._confirmations = db.confirmations
 
     async def add(self, link: PortalLink) -> None:
         self.t.put(link.id, link)
@@ -541,7 +557,14 @@ class FakePortalLinks:
                       key=lambda x: (x.created_at, x.id))
 
     async def negatives_unanswered(self, today: date, limit: int) -> builtins.list[str]:
-        raise NotImplementedError("not faked: no handler under unit test reads it")
+        """hub.db.portal: negative letters with a link, delivered, past their reply_due."""
+        linked = {x.confirmation_id for x in self.t.rows()}
+        rows = sorted((c for c in self._confirmations.values()
+                       if c.id in linked and c.mode is Mode.NEGATIVE
+                       and c.status is Status.DELIVERED
+                       and c.reply_due is not None and c.reply_due < today),
+                      key=lambda c: (c.reply_due, c.id))
+        return [c.id for c in rows[:limit]]
 
     async def save(self, link: PortalLink) -> None:
         self.t.put(link.id, link)
@@ -575,7 +598,11 @@ class FakeWebhooks:
         return self.t.get((firm_org_id, engagement_id))
 
     async def remove(self, firm_org_id: str, engagement_id: str | None) -> Webhook | None:
-        raise NotImplementedError("not faked: no handler under unit test removes one")
+        """The webhook removed (None if there was none); gone once the unit of work commits."""
+        hook = self.t.get((firm_org_id, engagement_id))
+        if hook is not None:
+            self.t.delete((firm_org_id, engagement_id))
+        return hook
 
     async def for_engagement(self, firm_org_id: str, engagement_id: str) -> Webhook | None:
         return (self.t.get((firm_org_id, engagement_id))
@@ -741,10 +768,15 @@ class FakeReplyChecker:
 
 
 class FakeWorkpaperMaker:
+    """Makes a tiny 'workpaper' and 'bundle'; `error` makes it fail as the sealer would."""
+
     def __init__(self) -> None:
         self.made: list[WorkpaperInput] = []
+        self.error: Exception | None = None
 
     async def make(self, source: WorkpaperInput) -> tuple[bytes, bytes]:
+        if self.error is not None:
+            raise self.error
         self.made.append(source)
         return tiny_pdf("workpaper"), b"PK\x05\x06" + b"\0" * 18
 
@@ -925,3 +957,162 @@ def world(clock: FixedClock | None = None, **bus_options: Any) -> World:
         teller=Caller(org_id=bank.id, org_kind=OrgKind.BANK, role=Role.BANK_OPERATOR,
                       key_id="k3"),
     )
+
+
+# =========================================================================== added for the
+# handler tests of the portal, webhooks, workpapers, procedures, API keys and web accounts
+# (tests/unit/test_{portal,webhook,workpaper,procedure,key,account}_handlers.py)
+
+
+def outbox(db: FakeDatabase) -> list[str]:
+    """The routing keys of the messages the commits queued for the relay, in order: every
+    published event becomes an outbox row (hub.db.uow.outbox_row); the others only enter the
+    event log."""
+    return [e.routing_key for e in db.events if e.published]
+
+
+def digest(secret: str) -> str:
+    """What the portal adapter hands the hub of a link token, a code or a session: its hash."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PortalLetter:
+    """A company letter delivered through the portal, and the token of the link e-mailed."""
+
+    confirmation_id: str
+    token: str
+
+    @property
+    def token_hash(self) -> str:
+        return digest(self.token)
+
+
+def company_letter(w: World, number: str = "MC-2025-001", mode: str = "positive",
+                   **changes: Any) -> dict[str, Any]:
+    """A receivable letter (企业询证函) to the registered supplier, two lines of figures."""
+    supplier = w.hub.db.organisations.get("org-5") or w.hub.organisation(
+        OrgKind.COMPANY, "上海瑞禾贸易有限公司", 5)
+    if f"resp-{supplier.id}" not in w.hub.db.responders:
+        w.hub.responder(supplier)
+    body: dict[str, Any] = {
+        "letter_number": number, "as_of_date": "2025-12-31", "mode": mode,
+        "responder": {"uscc": supplier.uscc, "name": supplier.name},
+        "rows": [{"owed_by_you": "1865320.00", "currency": "CNY", "note": "货款"},
+                 {"owed_by_you": "48000.00", "owed_to_you": "12500.00", "currency": "CNY"}]}
+    body.update(changes)
+    return body
+
+
+async def dispatched_company_letter(w: World, number: str = "MC-2025-001",
+                                    mode: str = "positive") -> str:
+    """Submitted, authorised, made and dispatched to the portal channel: its id."""
+    done = await w.hub.handle(w.submit(company_letter(w, number, mode),
+                                       letter_type="company_receivable", scope=number))
+    cid: str = done.confirmation.id
+    await w.hub.handle(commands.AuthoriseConfirmation(caller=w.signer, confirmation_id=cid))
+    await w.hub.handle(commands.MakeLetter(confirmation_id=cid))
+    return cid
+
+
+async def delivered_company_letter(w: World, number: str = "MC-2025-001",
+                                   mode: str = "positive") -> PortalLetter:
+    """As the portal adapter does with the dispatch message: the link opened (e-mailed), then
+    the delivery recorded."""
+    cid = await dispatched_company_letter(w, number, mode)
+    sent = PortalLetter(cid, f"token-of-{cid}")
+    await w.hub.handle(commands.OpenPortalLink(
+        confirmation_id=cid, message_id=f"dispatch-{cid}", token_hash=sent.token_hash,
+        valid_days_after_due=7))
+    await w.hub.handle(commands.RecordDelivery(confirmation_id=cid, receipt="mail-queued",
+                                               actor="adapter:portal"))
+    return sent
+
+
+async def verified_session(w: World, sent: PortalLetter, session: str = "session-1") -> str:
+    """The contact asks for a code and types it right: the session's hash."""
+    await w.hub.handle(commands.SendPortalCode(token_hash=sent.token_hash,
+                                               code_hash=digest("123456")))
+    result = await w.hub.handle(commands.VerifyPortalCode(
+        token_hash=sent.token_hash, code_hash=digest("123456"), session_hash=digest(session),
+        ip="203.0.113.7"))
+    assert result.outcome == "verified", result
+    return digest(session)
+
+
+async def verified_company_letter(w: World, number: str = "MC-2025-001",
+                                  form: dict[str, str] | None = None,
+                                  attachments: tuple[tuple[str, str, bytes], ...] = ()
+                                  ) -> PortalLetter:
+    """Delivered, and answered on the portal: agreed, or with differences when `form` gives
+    other figures (the letter is then verified with them as its exceptions)."""
+    sent = await delivered_company_letter(w, number)
+    await w.hub.handle(commands.SubmitPortalReply(
+        token_hash=sent.token_hash, session_hash=await verified_session(w, sent),
+        answer="differences" if form else "agreed", form=form or {},
+        explanation="有一笔货款在途" if form else "", attachments=attachments,
+        ip="203.0.113.7", user_agent="Firefox/140"))
+    return sent
+
+
+class FakeUserStore:
+    """hub.ports.UserStore in memory, keeping hub.db.users' promises (one user per e-mail;
+    failures counted in a row; a lock resets the count; a rehash only over the hash read)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, WebUser] = {}
+        self.sessions: dict[str, WebSession] = {}
+
+    async def add_user(self, user: WebUser) -> None:
+        if any(u.email == user.email for u in self.users.values()):
+            raise Conflict(f"a user with e-mail {user.email} exists", field="email")
+        self.users[user.id] = user
+
+    async def user_by_email(self, email: str) -> WebUser | None:
+        return next((u for u in self.users.values() if u.email == email), None)
+
+    async def user(self, user_id: str) -> WebUser | None:
+        return self.users.get(user_id)
+
+    async def record_failure(self, user_id: str, now: datetime) -> int:
+        u = self.users[user_id]
+        self.users[user_id] = replace(u, failed_attempts=u.failed_attempts + 1)
+        return u.failed_attempts + 1
+
+    async def lock(self, user_id: str, until: datetime) -> None:
+        self.users[user_id] = replace(self.users[user_id], locked_until=until,
+                                      failed_attempts=0)
+
+    async def reset_failures(self, user_id: str) -> None:
+        self.users[user_id] = replace(self.users[user_id], failed_attempts=0,
+                                      locked_until=None)
+
+    async def replace_password_hash(self, user_id: str, old: str, new: str) -> bool:
+        u = self.users.get(user_id)
+        if u is None or u.password_hash != old:
+            return False
+        self.users[user_id] = replace(u, password_hash=new)
+        return True
+
+    async def disable_user(self, user_id: str, at: datetime) -> None:
+        self.users[user_id] = replace(self.users[user_id], disabled_at=at)
+        self.sessions = {k: s for k, s in self.sessions.items() if s.user_id != user_id}
+
+    async def add_session(self, session: WebSession) -> None:
+        self.sessions[session.id] = session
+
+    async def session(self, session_id: str) -> WebSession | None:
+        return self.sessions.get(session_id)
+
+    async def touch_session(self, session_id: str, now: datetime) -> None:
+        if session_id in self.sessions:
+            self.sessions[session_id] = replace(self.sessions[session_id], last_seen_at=now)
+
+    async def end_session(self, session_id: str) -> None:
+        self.sessions.pop(session_id, None)
+
+    async def end_sessions_before(self, now: datetime) -> int:
+        gone = [k for k, s in self.sessions.items() if s.expires_at < now]
+        for k in gone:
+            del self.sessions[k]
+        return len(gone)
