@@ -101,9 +101,8 @@ def operation(endpoint: Endpoint) -> dict[str, Any]:
            for code in problem_statuses(endpoint)},
         "default": {"$ref": "#/components/responses/Error"},
     }
-    roles = ACCESS.get((endpoint.method, endpoint.path))
-    if roles is not None:
-        op["x-roles"] = sorted(r.value for r in roles)
+    if not is_public(endpoint.path):  # deny by default: a route the table misses has none
+        op["x-roles"] = sorted(r.value for r in ACCESS.get((endpoint.method, endpoint.path), ()))
     return op
 
 

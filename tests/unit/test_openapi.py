@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aiohttp import web
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
 from referencing import Registry, Resource
@@ -14,6 +15,7 @@ from referencing.jsonschema import DRAFT202012
 import schemas
 from hub.api.app import create_app
 from hub.api.deps import ApiDeps
+from hub.api.endpoint import Body, Endpoints, Reply
 from hub.api.openapi import build_openapi
 from hub.api.routes import endpoints
 
@@ -162,3 +164,30 @@ def test_a_component_still_refuses_what_the_schema_refuses(doc: dict[str, Any]) 
     validator = validator_for(doc, {"$ref": "#/components/schemas/confirmation_request"})
     paths = ["/".join(map(str, e.absolute_path)) for e in validator.iter_errors(body)]
     assert "letter/items/deposits/rows/0/balance" in paths
+
+
+async def _nothing(request: web.Request) -> web.Response:
+    return web.Response()
+
+
+def test_the_same_route_declared_twice_is_refused() -> None:
+    api = Endpoints(tag="meta")
+    api.get("/api/v1/twice", "first", "One")(_nothing)
+    api.get("/api/v1/twice", "second", "The same again")(_nothing)
+    with pytest.raises(ValueError, match="GET /api/v1/twice is declared twice"):
+        build_openapi(api)
+
+
+def test_a_body_brings_its_problems_and_a_public_path_none_of_the_callers() -> None:
+    api = Endpoints(tag="meta")
+    api.post("/api/v1/things", "makeThing", "Make", body=Body("cancel_request"),
+             replies=(Reply("201", "Made.", "cancel_request"),), problems=("409",))(_nothing)
+    api.get("/healthz", "probe", "Probe", replies=(Reply("204", "Alive."),))(_nothing)
+    doc = build_openapi(api)
+    made = doc["paths"]["/api/v1/things"]["post"]
+    assert set(made["responses"]) == {"201", "401", "404", "409", "413", "415", "422",
+                                      "default"}
+    assert made["x-roles"] == []  # the access table does not name it: nobody may call it
+    probe = doc["paths"]["/healthz"]["get"]
+    assert set(probe["responses"]) == {"204", "422", "default"}
+    assert probe["security"] == [] and "x-roles" not in probe
