@@ -26,6 +26,9 @@ NEW = (Status.DISPATCHED,)
 PDF = "application/pdf"
 ITEM = {"type": "object", "description": "A letter as its bank sees it (no book values)."}
 ANY = {"type": "object"}
+WINDOWS = ("409", "503")
+"""A state conflict, or (503) a first receipt whose reply and return windows fall in a year the
+working-day calendar does not know yet."""
 UPLOAD = {"type": "object", "required": ["reply.pdf"], "properties": {
     "reply.pdf": {"type": "string", "format": "binary"},
     "reply.json": {"$ref": "#/components/schemas/reply.bank.v1"}}}
@@ -76,7 +79,7 @@ async def _item(request: web.Request, confirmation_id: str) -> dict[str, Any]:
 @api.post("/api/v1/inbox/{id}/receipt", "acknowledgeReceipt",
           "状态更新: the bank received the letter (the reply is due in 10 working days, a "
           "return in 3)", params=("ConfirmationId",),
-          replies=(Reply("200", "The letter, delivered.", inline=ITEM),), problems=("409",))
+          replies=(Reply("200", "The letter, delivered.", inline=ITEM),), problems=WINDOWS)
 async def receipt(request: web.Request) -> web.Response:
     deps = deps_of(request)
     await deps.bus.handle(commands.AcknowledgeReceipt(
@@ -89,7 +92,7 @@ async def receipt(request: web.Request) -> web.Response:
           body=Body("letter_return"),
           replies=(Reply("200", "The letter, returned; `late` if after 3 working days.",
                          inline=ITEM),),
-          problems=("409",))
+          problems=WINDOWS)
 async def return_letter(request: web.Request) -> web.Response:
     deps = deps_of(request)
     body = await read_json(request, "letter_return", deps.max_body_bytes)
@@ -144,7 +147,7 @@ async def _parts(request: web.Request) -> tuple[bytes, dict[str, Any] | None]:
           params=("ConfirmationId",), body=Body(media="multipart/form-data", inline=UPLOAD),
           replies=(Reply("202", "Stored; its checks are queued.", inline=ANY),
                    Reply("200", "The same reply was uploaded before.", inline=ANY)),
-          problems=("409",))
+          problems=WINDOWS)
 async def upload_reply(request: web.Request) -> web.Response:
     deps = deps_of(request)
     pdf, data = await _parts(request)
