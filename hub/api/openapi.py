@@ -1,263 +1,119 @@
-"""The OpenAPI 3.1 document of the HTTP API, built from the JSON Schemas in `schemas/`."""
+"""The OpenAPI 3.1 document, generated from the endpoint table, the access table and `schemas/`."""
 
 from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
 
 import schemas
-from hub.api import (
-    openapi_apikeys,
-    openapi_inbox,
-    openapi_registry,
-    openapi_reports,
-    openapi_webhooks,
-)
-from hub.api.openapi_parts import (
+from hub.api.access import ACCESS, is_public
+from hub.api.endpoint import Body, Endpoint, Param, Reply
+from hub.api.openapi_components import (
     HEADERS,
-    LETTER_TYPES,
     OPENAPI_VERSION,
+    PARAMETERS,
+    RESPONSE_NAMES,
     component_schemas,
-    errors,
     json_content,
-    ok,
-    param,
     responses,
 )
-from hub.domain.model import Status
+from hub.api.openapi_webhooks import webhooks
+
+BINARY = {"type": "string", "format": "binary"}
+TAGS = (
+    ("engagements", "Audit engagements (审计项目)."),
+    ("confirmations", "Confirmation letters (函证)."),
+    ("registry", "The responder registry (函证地址登记)."),
+    ("inbox", "A bank's letters, returns and replies."),
+    ("reports", "Control sheets (函证控制表) and the auditor's alternative procedures (替代程序)."),
+    ("webhooks", "Workpapers pushed to audit software (审计作业系统) and their registration."),
+    ("apikeys", "A firm's API keys (API 密钥), by its firm_admin."),
+    ("meta", "Health and this document."),
+)
 
 
-def _parameters() -> dict[str, Any]:
-    uuid = {"type": "string", "format": "uuid"}
-    return {
-        "EngagementId": {"name": "id", "in": "path", "required": True, "schema": uuid,
-                         "description": "The engagement's id."},
-        "ConfirmationId": {"name": "id", "in": "path", "required": True, "schema": uuid,
-                           "description": "The confirmation's id."},
-        "ResponderId": openapi_registry.RESPONDER_ID,
-        "Limit": {"name": "limit", "in": "query", "required": False,
-                  "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                  "description": "Page size."},
-        "Cursor": {"name": "cursor", "in": "query", "required": False,
-                   "schema": {"type": "string"},
-                   "description": "`next_cursor` of the previous page."},
-        "IdempotencyKey": {
-            "name": "Idempotency-Key", "in": "header", "required": False,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-            "description": "Makes a retry safe: the same key with the same body answers 200 "
-                           "with the confirmation first created (header Idempotent-Replayed: "
-                           "true); the same key with another body answers 409.",
-        },
+def problem_statuses(endpoint: Endpoint) -> list[str]:
+    """The problem answers an operation may give, decided here for every route at once.
+
+    422 on every one (a control character in a path segment, query parameter or read header
+    is refused before any handler); 401 and 404 on every one that needs an API key (404 also
+    for a role outside the operation's x-roles: deny by default, as across tenants); 413, 415
+    and 422 where a body is read; and the statuses the endpoint declares itself (409, 403, 503).
+    """
+    codes = {"422", *endpoint.problems}
+    if not is_public(endpoint.path):
+        codes |= {"401", "404"}
+    if endpoint.body is not None:
+        codes |= {"413", "415"}
+    return sorted(codes)
+
+
+def _param(param: Param) -> dict[str, Any]:
+    if isinstance(param, str):
+        return {"$ref": f"#/components/parameters/{param}"}
+    return copy.deepcopy(dict(param))
+
+
+def _body(body: Body) -> dict[str, Any]:
+    if body.inline is not None or body.schema is None:
+        content = {body.media: {"schema": copy.deepcopy(dict(body.inline or {}))}}
+    else:
+        examples = {name.removeprefix(f"{body.schema}."): schemas.example(name)
+                    for name in body.examples}
+        content = json_content(body.schema, examples=examples or None)
+    return {"required": body.required, "content": content}
+
+
+def _reply(reply: Reply) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": reply.description}
+    if reply.schema is not None:
+        out["content"] = json_content(reply.schema)
+    elif reply.inline is not None:
+        media: dict[str, Any] = {"schema": copy.deepcopy(dict(reply.inline))}
+        if reply.example is not None:
+            media["example"] = copy.deepcopy(reply.example)
+        out["content"] = {reply.media: media}
+    elif reply.media != "application/json":
+        out["content"] = {reply.media: {"schema": dict(BINARY)}}
+    out["headers"] = {h: {"$ref": f"#/components/headers/{h}"}
+                      for h in ("X-Request-ID", *reply.headers)}
+    return out
+
+
+def operation(endpoint: Endpoint) -> dict[str, Any]:
+    """The OpenAPI operation object of one endpoint."""
+    op: dict[str, Any] = {"operationId": endpoint.operation_id, "tags": [endpoint.tag],
+                          "summary": endpoint.summary}
+    if endpoint.description:
+        op["description"] = endpoint.description
+    if is_public(endpoint.path):
+        op["security"] = []
+    if endpoint.params:
+        op["parameters"] = [_param(p) for p in endpoint.params]
+    if endpoint.body is not None:
+        op["requestBody"] = _body(endpoint.body)
+    op["responses"] = {
+        **{r.status: _reply(r) for r in endpoint.replies},
+        **{code: {"$ref": f"#/components/responses/{RESPONSE_NAMES[code]}"}
+           for code in problem_statuses(endpoint)},
+        "default": {"$ref": "#/components/responses/Error"},
     }
+    if not is_public(endpoint.path):  # deny by default: a route the table misses has none
+        op["x-roles"] = sorted(r.value for r in ACCESS.get((endpoint.method, endpoint.path), ()))
+    return op
 
 
-def _paths() -> dict[str, Any]:
-    body_errors = ("401", "403", "413", "415", "422")
-    letter_examples = {
-        lt: schemas.example(f"confirmation_request.{lt}") for lt in LETTER_TYPES
-    }
-    health = {"type": "object", "required": ["status"],
-              "properties": {"status": {"type": "string"},
-                             "checks": {"type": "object",
-                                        "additionalProperties": {"type": "string",
-                                                                 "enum": ["ok", "unreachable"]}}}}
-    return {
-        "/api/v1/engagements": {
-            "post": {
-                "operationId": "createEngagement", "tags": ["engagements"],
-                "summary": "Create an audit engagement (审计项目) for a client and period",
-                "requestBody": {"required": True, "content": json_content("engagement_create")},
-                "responses": {**ok("Created.", "engagement", "201", headers=("Location",)),
-                              **errors(*body_errors)},
-            },
-            "get": {
-                "operationId": "listEngagements", "tags": ["engagements"],
-                "summary": "The caller's engagements",
-                "parameters": [param("Limit"), param("Cursor")],
-                "responses": {**ok("One page.", "engagement_list"), **errors("401", "422")},
-            },
-        },
-        "/api/v1/engagements/{id}": {
-            "get": {
-                "operationId": "getEngagement", "tags": ["engagements"],
-                "summary": "One engagement",
-                "parameters": [param("EngagementId")],
-                "responses": {**ok("The engagement.", "engagement"), **errors("401", "404")},
-            },
-        },
-        "/api/v1/confirmations": {
-            "post": {
-                "operationId": "submitConfirmation", "tags": ["confirmations"],
-                "summary": "Submit a confirmation request (函证申请)",
-                "description": "Validates the letter against the schema of its type, resolves "
-                               "the responder through the registry and records the request; "
-                               "the client's authorisation (授权) is asked for next. Amounts "
-                               "are decimal strings, never JSON numbers; a body with a "
-                               "duplicated key is refused.",
-                "parameters": [param("IdempotencyKey")],
-                "requestBody": {"required": True,
-                                "content": json_content("confirmation_request",
-                                                 examples=letter_examples)},
-                "responses": {
-                    **ok("Created.", "confirmation", "201", headers=("Location",)),
-                    **ok("A replay of an earlier request with the same Idempotency-Key and "
-                          "body: the confirmation it created.", "confirmation",
-                          headers=("Location", "Idempotent-Replayed")),
-                    **errors(*body_errors, "404", "409", "503"),
-                },
-            },
-            "get": {
-                "operationId": "listConfirmations", "tags": ["confirmations"],
-                "summary": "List confirmations, newest first (letters left out)",
-                "parameters": [
-                    {"name": "engagement_id", "in": "query", "required": False,
-                     "schema": {"type": "string", "format": "uuid"}},
-                    {"name": "status", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": [s.value for s in Status]}},
-                    param("Limit"), param("Cursor"),
-                ],
-                "responses": {**ok("One page.", "confirmation_list"), **errors("401", "422")},
-            },
-        },
-        "/api/v1/confirmations/{id}": {
-            "get": {
-                "operationId": "getConfirmation", "tags": ["confirmations"],
-                "summary": "One confirmation with its letter",
-                "parameters": [param("ConfirmationId")],
-                "responses": {**ok("The confirmation.", "confirmation"),
-                              **errors("401", "404")},
-            },
-        },
-        "/api/v1/confirmations/{id}/history": {
-            "get": {
-                "operationId": "getConfirmationHistory", "tags": ["confirmations"],
-                "summary": "Status history (状态流转记录) from the hash-chained event log",
-                "parameters": [param("ConfirmationId")],
-                "responses": {**ok("The history, oldest first.", "history"),
-                              **errors("401", "404")},
-            },
-        },
-        "/api/v1/confirmations/{id}/cancel": {
-            "post": {
-                "operationId": "cancelConfirmation", "tags": ["confirmations"],
-                "summary": "Cancel (撤销) a confirmation that has not been dispatched",
-                "parameters": [param("ConfirmationId")],
-                "requestBody": {"required": False, "content": json_content("cancel_request")},
-                "responses": {**ok("The cancelled confirmation.", "confirmation"),
-                              **errors(*body_errors, "404", "409")},
-            },
-        },
-        "/api/v1/confirmations/{id}/retry": {
-            "post": {
-                "operationId": "retryConfirmation", "tags": ["confirmations"],
-                "summary": "Retry (重新制函) a letter that failed to be made, once the cause "
-                           "is fixed",
-                "description": "Only a firm key; only a confirmation `failed` before its letter "
-                               "was made (status_reason says why). It goes back to "
-                               "`authorised` and the letter is made again. With the same "
-                               "Idempotency-Key a repeated request changes nothing.",
-                "parameters": [param("ConfirmationId"), param("IdempotencyKey")],
-                "responses": {**ok("The confirmation, authorised again.", "confirmation"),
-                              **errors("401", "403", "404", "409")},
-            },
-        },
-        "/api/v1/confirmations/{id}/authorization": {
-            "post": {
-                "operationId": "authoriseConfirmation", "tags": ["confirmations"],
-                "summary": "Authorise (授权) the request: the audited entity's client_signer",
-                "description": "Allowed while the confirmation awaits authorisation and its "
-                               "window (10 working days) is open; the letter is then "
-                               "rendered, signed and becomes letter_ready.",
-                "parameters": [param("ConfirmationId")],
-                "responses": {**ok("The authorised confirmation.", "confirmation"),
-                              **errors("401", "403", "404", "409")},
-            },
-        },
-        "/api/v1/confirmations/{id}/letter.pdf": {
-            "get": {
-                "operationId": "getLetterPdf", "tags": ["confirmations"],
-                "summary": "The signed letter (询证函) as PDF, once made",
-                "parameters": [param("ConfirmationId")],
-                "responses": {
-                    "200": {"description": "The signed PDF; its SHA-256 is letter_sha256.",
-                            "content": {"application/pdf": {
-                                "schema": {"type": "string", "format": "binary"}}}},
-                    **errors("401", "404"),
-                },
-            },
-        },
-        **openapi_registry.paths(),
-        **openapi_inbox.paths(),
-        **_webhooks("paths"),
-        **_reports(),
-        **_apikeys(),
-        "/api/v1/openapi.json": {
-            "get": {
-                "operationId": "getOpenApi", "tags": ["meta"], "security": [],
-                "summary": "This document",
-                "responses": {"200": {"description": "The OpenAPI 3.1 document.",
-                                      "content": {"application/json": {
-                                          "schema": {"type": "object"}}}}},
-            },
-        },
-        "/healthz": {
-            "get": {
-                "operationId": "healthz", "tags": ["meta"], "security": [],
-                "summary": "Liveness: the process answers",
-                "responses": {"200": {"description": "Alive.", "content": {
-                    "application/json": {"schema": health, "example": {"status": "ok"}}}}},
-            },
-        },
-        "/readyz": {
-            "get": {
-                "operationId": "readyz", "tags": ["meta"], "security": [],
-                "summary": "Readiness: the database and the broker are reachable",
-                "responses": {
-                    "200": {"description": "Ready.", "content": {"application/json": {
-                        "schema": health,
-                        "example": {"status": "ready",
-                                    "checks": {"database": "ok", "broker": "ok"}}}}},
-                    "503": {"description": "Not ready; `checks` says what is unreachable.",
-                            "content": {"application/json": {
-                                "schema": health,
-                                "example": {"status": "not_ready",
-                                            "checks": {"database": "ok",
-                                                       "broker": "unreachable"}}}}},
-                },
-            },
-        },
-    }
-
-
-def _webhooks(part: str) -> dict[str, Any]:
-    """The webhook registration `paths`, or the `webhooks` the hub sends (openapi_webhooks)."""
-
-    return openapi_webhooks.paths() if part == "paths" else openapi_webhooks.webhooks()
-
-
-def _reports() -> dict[str, Any]:
-    """Alternative procedures and control sheets (openapi_reports)."""
-
-    return openapi_reports.paths()
-
-
-def _apikeys() -> dict[str, Any]:
-    """A firm's API keys (openapi_apikeys)."""
-
-    return openapi_apikeys.paths()
-
-
-def _with_roles(paths: dict[str, Any]) -> dict[str, Any]:
-    """Each operation says which roles may call it (`x-roles`), from the access table."""
-    from hub.api.access import ACCESS
-
-    for (method, path), roles in ACCESS.items():
-        operation = paths.get(path, {}).get(method.lower())
-        if operation is not None:
-            operation["x-roles"] = sorted(r.value for r in roles)
-    return paths
+def paths(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for endpoint in endpoints:
+        item = out.setdefault(endpoint.path, {})
+        if endpoint.method.lower() in item:
+            raise ValueError(f"{endpoint.method} {endpoint.path} is declared twice")
+        item[endpoint.method.lower()] = operation(endpoint)
+    return out
 
 
 def _version() -> str:
@@ -267,8 +123,8 @@ def _version() -> str:
         return "0.0.0"
 
 
-@functools.cache
-def _document() -> dict[str, Any]:
+@functools.lru_cache(maxsize=4)
+def _document(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -285,27 +141,15 @@ def _document() -> dict[str, Any]:
             ),
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
-        "tags": [
-            {"name": "engagements", "description": "Audit engagements (审计项目)."},
-            {"name": "confirmations", "description": "Confirmation letters (函证)."},
-            {"name": "registry", "description": "The responder registry (函证地址登记)."},
-            {"name": "inbox", "description": "A bank's letters, returns and replies."},
-            {"name": "reports", "description": "Control sheets (函证控制表) and the auditor's "
-                                               "alternative procedures (替代程序)."},
-            {"name": "webhooks", "description": "Workpapers pushed to audit software "
-                                                 "(审计作业系统) and their registration."},
-            {"name": "apikeys", "description": "A firm's API keys (API 密钥), by its "
-                                                "firm_admin."},
-            {"name": "meta", "description": "Health and this document."},
-        ],
+        "tags": [{"name": name, "description": text} for name, text in TAGS],
         "security": [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}],
-        "paths": _with_roles(_paths()),
-        "webhooks": _webhooks("webhooks"),
+        "paths": paths(endpoints),
+        "webhooks": webhooks(),
         "components": {
             "schemas": component_schemas(),
             "responses": responses(),
-            "parameters": _parameters(),
-            "headers": HEADERS,
+            "parameters": copy.deepcopy(PARAMETERS),
+            "headers": copy.deepcopy(HEADERS),
             "securitySchemes": {
                 "ApiKeyBearer": {
                     "type": "http", "scheme": "bearer", "bearerFormat": "API key",
@@ -321,9 +165,11 @@ def _document() -> dict[str, Any]:
     }
 
 
-def build_openapi(server_url: str | None = None) -> dict[str, Any]:
-    """The OpenAPI 3.1 document; `server_url` (e.g. "https://hub.example.cn") fills `servers`."""
-    document = copy.deepcopy(_document())
+def build_openapi(endpoints: Iterable[Endpoint], server_url: str | None = None
+                  ) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of `endpoints` (hub.api.routes.endpoints() for the whole API);
+    `server_url` (e.g. "https://hub.example.cn") fills `servers`."""
+    document = copy.deepcopy(_document(tuple(endpoints)))
     if server_url:
         document["servers"] = [{"url": server_url.rstrip("/")}]
     return document

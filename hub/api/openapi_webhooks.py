@@ -1,66 +1,17 @@
-"""Audit-software webhooks in the OpenAPI document: registration routes and the push itself."""
+"""The webhook the hub sends to audit software, as the OpenAPI document's `webhooks`; its
+registration routes are declared in hub.api.webhook_routes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hub.api.openapi_parts import errors, json_content, ok, param
+from hub.api.openapi_components import json_content
 
 SIGNATURE_RULE = (
     "X-Hub-Signature is `sha256=` followed by the hex HMAC-SHA256, keyed with the webhook's "
     "secret, of X-Hub-Timestamp, a dot and the raw body (`<timestamp>.<body>`). A receiver "
     "recomputes it over the bytes it received, compares in constant time "
     "(hmac.compare_digest), and refuses a timestamp more than 5 minutes from its clock.")
-
-
-def _registration(scope: str, ids: str, params: list[dict[str, str]]) -> dict[str, Any]:
-    codes = ("401", "403", "404") if params else ("401", "403")
-    return {
-        "get": {
-            "operationId": f"get{ids}Webhook", "tags": ["webhooks"],
-            "summary": f"The webhook registered for {scope} (never its secret)",
-            "parameters": params,
-            "responses": {**ok("The webhook.", "webhook"), **errors("404", *codes)},
-        },
-        "put": {
-            "operationId": f"put{ids}Webhook", "tags": ["webhooks"],
-            "summary": f"Register or replace the webhook of {scope} (firm_admin, or admin "
-                       "through an engagement)",
-            "description": "An engagement's webhook overrides its firm's. Without `secret` "
-                           "the hub makes one and returns it in `secret`, this once; it is "
-                           "kept encrypted and never shown again. " + SIGNATURE_RULE,
-            "parameters": params,
-            "requestBody": {"required": True, "content": json_content("webhook_registration")},
-            "responses": {**ok("Replaced.", "webhook"), **ok("Registered.", "webhook", "201"),
-                          **errors("401", "403", "404", "409", "413", "415", "422")},
-        },
-        "delete": {
-            "operationId": f"delete{ids}Webhook", "tags": ["webhooks"],
-            "summary": f"Remove the webhook of {scope}; workpapers then wait in the pull feed",
-            "parameters": params,
-            "responses": {"204": {"description": "Removed."}, **errors("404", *codes)},
-        },
-    }
-
-
-def paths() -> dict[str, Any]:
-    return {
-        "/api/v1/webhook": _registration("the caller's firm", "Firm", []),
-        "/api/v1/engagements/{id}/webhook": _registration(
-            "one engagement", "Engagement", [param("EngagementId")]),
-        "/api/v1/confirmations/{id}/workpaper/resend": {
-            "post": {
-                "operationId": "resendWorkpaper", "tags": ["webhooks"],
-                "summary": "Push the workpaper to the webhook again (firm_admin or admin)",
-                "description": "A deliberate re-send: a new message with a new "
-                               "X-Hub-Message-Id and the header X-Hub-Redelivery: 1. 409 when "
-                               "there is no workpaper yet or no webhook to send it to.",
-                "parameters": [param("ConfirmationId")],
-                "responses": {**ok("Queued.", "workpaper_resend", "202"),
-                              **errors("401", "403", "404", "409")},
-            },
-        },
-    }
 
 
 def _header(description: str, schema: dict[str, Any]) -> dict[str, Any]:

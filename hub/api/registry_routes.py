@@ -9,6 +9,7 @@ from aiohttp import web
 
 from hub.api import representations as rep
 from hub.api.bodies import read_json
+from hub.api.endpoint import Body, Endpoints, Reply
 from hub.api.jsonresponse import json_response
 from hub.api.params import caller_of, deps_of, limit_of
 from hub.domain import commands
@@ -17,10 +18,9 @@ from hub.domain.model import OrgKind
 from hub.domain.responders import ResponderStatus
 from hub.ports import ResponderQuery
 
-routes = web.RouteTableDef()
+api = Endpoints(tag="registry")
 E = TypeVar("E", bound=StrEnum)
-
-
+ACTION = Body("responder_action")
 
 
 def _enum_param(request: web.Request, name: str, enum: type[E]) -> E | None:
@@ -34,7 +34,18 @@ def _enum_param(request: web.Request, name: str, enum: type[E]) -> E | None:
         raise ValidationFailed(f"unknown {name} {raw!r}; one of {allowed}", field=name) from e
 
 
-@routes.get("/api/v1/responders")
+@api.get("/api/v1/responders", "searchResponders",
+         "提供方信息查询: search the responder registry",
+         description="Firms see verified entries (ask `status` for others); admins see all. "
+                     "`q` matches part of the name, or the whole 统一社会信用代码 or bank code.",
+         params=({"name": "q", "in": "query", "required": False,
+                  "schema": {"type": "string", "maxLength": 200}},
+                 {"name": "kind", "in": "query", "required": False,
+                  "schema": {"enum": ["bank", "company"]}},
+                 {"name": "status", "in": "query", "required": False,
+                  "schema": {"enum": ["pending", "verified", "retired"]}},
+                 "Limit"),
+         replies=(Reply("200", "Matching entries.", "responder_list"),))
 async def search_responders(request: web.Request) -> web.Response:
     q = request.query.get("q")
     if q is not None and len(q) > 200:
@@ -49,7 +60,11 @@ async def search_responders(request: web.Request) -> web.Response:
     return json_response({"items": [rep.responder(r) for r in found]})
 
 
-@routes.post("/api/v1/responders")
+@api.post("/api/v1/responders", "registerResponder",
+          "Register a bank or company (admin); pending until verified",
+          body=Body("responder_create"),
+          replies=(Reply("201", "The new entry.", "responder", headers=("Location",)),),
+          problems=("409",))
 async def register_responder(request: web.Request) -> web.Response:
     deps = deps_of(request)
     body = await read_json(request, "responder_create", deps.max_body_bytes)
@@ -64,13 +79,17 @@ async def register_responder(request: web.Request) -> web.Response:
                          headers={"Location": f"/api/v1/responders/{r.id}"})
 
 
-@routes.get("/api/v1/responders/{id}")
+@api.get("/api/v1/responders/{id}", "getResponder", "One registry entry",
+         params=("ResponderId",), replies=(Reply("200", "The entry.", "responder"),))
 async def get_responder(request: web.Request) -> web.Response:
     r = await deps_of(request).queries.responder(caller_of(request), request.match_info["id"])
     return json_response(rep.responder(r))
 
 
-@routes.patch("/api/v1/responders/{id}")
+@api.patch("/api/v1/responders/{id}", "changeResponder",
+           "Change an entry (admin); routing changes need a new verification",
+           params=("ResponderId",), body=Body("responder_change"),
+           replies=(Reply("200", "The changed entry.", "responder"),), problems=("409",))
 async def change_responder(request: web.Request) -> web.Response:
     deps = deps_of(request)
     body = await read_json(request, "responder_change", deps.max_body_bytes)
@@ -84,14 +103,21 @@ async def change_responder(request: web.Request) -> web.Response:
     return json_response(rep.responder(r))
 
 
-@routes.get("/api/v1/responders/{id}/versions")
+@api.get("/api/v1/responders/{id}/versions", "getResponderVersions",
+         "Every version of an entry: who changed what, when", params=("ResponderId",),
+         replies=(Reply("200", "The versions, oldest first.", "responder_history"),))
 async def responder_versions(request: web.Request) -> web.Response:
     entries = await deps_of(request).queries.responder_history(
         caller_of(request), request.match_info["id"])
     return json_response({"items": [rep.responder_version(e) for e in entries]})
 
 
-@routes.post("/api/v1/responders/{id}/verify")
+@api.post("/api/v1/responders/{id}/verify", "verifyResponder",
+          "Verify an entry (an admin other than its last changer)",
+          description="Letters can be submitted only to verified entries. The admin who "
+                      "registered or last changed the entry gets 403 (four eyes).",
+          params=("ResponderId",), body=ACTION,
+          replies=(Reply("200", "The verified entry.", "responder"),), problems=("403", "409"))
 async def verify_responder(request: web.Request) -> web.Response:
     deps = deps_of(request)
     body = await read_json(request, "responder_action", deps.max_body_bytes)
@@ -101,7 +127,10 @@ async def verify_responder(request: web.Request) -> web.Response:
     return json_response(rep.responder(r))
 
 
-@routes.post("/api/v1/responders/{id}/retire")
+@api.post("/api/v1/responders/{id}/retire", "retireResponder",
+          "Retire an entry (admin): no more letters go to it", params=("ResponderId",),
+          body=ACTION, replies=(Reply("200", "The retired entry.", "responder"),),
+          problems=("409",))
 async def retire_responder(request: web.Request) -> web.Response:
     deps = deps_of(request)
     body = await read_json(request, "responder_action", deps.max_body_bytes)

@@ -1,4 +1,4 @@
-"""HTTP routes of /api/v1: engagements, confirmations, history, cancel, health and OpenAPI."""
+"""HTTP routes of /api/v1: confirmations and their documents; the table of every endpoint."""
 
 from __future__ import annotations
 
@@ -12,25 +12,26 @@ from aiohttp import web
 import schemas
 from hub.api import (
     apikey_routes,
+    engagement_routes,
     inbox_routes,
+    meta_routes,
     registry_routes,
     report_routes,
     webhook_routes,
 )
 from hub.api import representations as rep
 from hub.api.bodies import canonical_hash, read_json
+from hub.api.endpoint import ENDPOINTS, Body, Endpoint, Endpoints, Reply
 from hub.api.jsonresponse import json_response
-from hub.api.openapi import build_openapi
 from hub.api.params import caller_of, deps_of, idempotency_key_of, limit_of
 from hub.domain import commands
 from hub.domain.errors import ValidationFailed
-from hub.domain.model import AmountLine, Confirmation, Role, Status
+from hub.domain.model import AmountLine, Confirmation, LetterType, Role, Status
 from hub.domain.text import is_ascii_digits
 from hub.ports import ConfirmationFilter
 
-routes = web.RouteTableDef()
-
-
+api = Endpoints(tag="confirmations")
+PDF = "application/pdf"
 
 
 def _today(request: web.Request) -> date:
@@ -45,72 +46,6 @@ def _view(request: web.Request, c: Confirmation, *, with_letter: bool = True) ->
 
 
 
-@routes.get("/healthz")
-async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
-
-
-@routes.get("/readyz")
-async def readyz(request: web.Request) -> web.Response:
-    checks = {}
-    for name, check in deps_of(request).readiness.items():
-        try:
-            checks[name] = "ok" if await check() else "unreachable"
-        except Exception:  # a readiness probe reports, it does not raise
-            checks[name] = "unreachable"
-    ready = all(v == "ok" for v in checks.values())
-    return json_response(
-        {"status": "ready" if ready else "not_ready", "checks": checks},
-        status=200 if ready else 503,
-    )
-
-
-@routes.get("/api/v1/openapi.json")
-async def openapi(request: web.Request) -> web.Response:
-    server = f"{request.scheme}://{request.host}"
-    return json_response(build_openapi(server))
-
-
-@routes.post("/api/v1/engagements")
-async def create_engagement(request: web.Request) -> web.Response:
-    deps = deps_of(request)
-    body = await read_json(request, "engagement_create", deps.max_body_bytes)
-
-    engagement = await deps.bus.handle(
-        commands.CreateEngagement(
-            caller=caller_of(request),
-            name=body["name"],
-            client_name=body["client"]["name"],
-            client_uscc=body["client"]["uscc"],
-            period_start=date.fromisoformat(body["period_start"]),
-            period_end=date.fromisoformat(body["period_end"]),
-            reference=body.get("reference"),
-            second_request_days=tuple(body.get("second_request_days", (1,))),
-            responder_overrides=tuple(body.get("responder_overrides", ())),
-        )
-    )
-    return json_response(
-        rep.engagement(engagement), status=201,
-        headers={"Location": f"/api/v1/engagements/{engagement.id}"},
-    )
-
-
-@routes.get("/api/v1/engagements")
-async def list_engagements(request: web.Request) -> web.Response:
-    items, next_cursor = await deps_of(request).queries.engagements(
-        caller_of(request), limit_of(request), request.query.get("cursor")
-    )
-    return json_response(
-        {"items": [rep.engagement(e) for e in items], "next_cursor": next_cursor}
-    )
-
-
-@routes.get("/api/v1/engagements/{id}")
-async def get_engagement(request: web.Request) -> web.Response:
-    e = await deps_of(request).queries.engagement(caller_of(request), request.match_info["id"])
-    return json_response(rep.engagement(e))
-
-
 def _amounts(body: dict[str, Any]) -> list[AmountLine]:
     prefix = "/letter"
     return [
@@ -119,7 +54,20 @@ def _amounts(body: dict[str, Any]) -> list[AmountLine]:
     ]
 
 
-@routes.post("/api/v1/confirmations")
+@api.post(
+    "/api/v1/confirmations", "submitConfirmation", "Submit a confirmation request (函证申请)",
+    description="Validates the letter against the schema of its type, resolves the responder "
+                "through the registry and records the request; the client's authorisation "
+                "(授权) is asked for next. Amounts are decimal strings, never JSON numbers; a "
+                "body with a duplicated key is refused.",
+    params=("IdempotencyKey",),
+    body=Body("confirmation_request",
+              examples=tuple(f"confirmation_request.{t.value}" for t in LetterType)),
+    replies=(Reply("201", "Created.", "confirmation", headers=("Location",)),
+             Reply("200", "A replay of an earlier request with the same Idempotency-Key and "
+                          "body: the confirmation it created.", "confirmation",
+                   headers=("Location", "Idempotent-Replayed"))),
+    problems=("409", "503"))
 async def submit_confirmation(request: web.Request) -> web.Response:
     deps = deps_of(request)
     key = idempotency_key_of(request)
@@ -159,7 +107,14 @@ def _status_filter(request: web.Request) -> Status | None:
         raise ValidationFailed(f"unknown status {raw!r}; one of {allowed}", field="status") from e
 
 
-@routes.get("/api/v1/confirmations")
+@api.get("/api/v1/confirmations", "listConfirmations",
+         "List confirmations, newest first (letters left out)",
+         params=({"name": "engagement_id", "in": "query", "required": False,
+                  "schema": {"type": "string", "format": "uuid"}},
+                 {"name": "status", "in": "query", "required": False,
+                  "schema": {"type": "string", "enum": [s.value for s in Status]}},
+                 "Limit", "Cursor"),
+         replies=(Reply("200", "One page.", "confirmation_list"),))
 async def list_confirmations(request: web.Request) -> web.Response:
     cursor = request.query.get("cursor")
     if cursor is not None:
@@ -180,19 +135,27 @@ async def list_confirmations(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/api/v1/confirmations/{id}")
+@api.get("/api/v1/confirmations/{id}", "getConfirmation", "One confirmation with its letter",
+         params=("ConfirmationId",), replies=(Reply("200", "The confirmation.", "confirmation"),))
 async def get_confirmation(request: web.Request) -> web.Response:
     c = await deps_of(request).queries.confirmation(caller_of(request), request.match_info["id"])
     return json_response(_view(request, c))
 
 
-@routes.get("/api/v1/confirmations/{id}/history")
+@api.get("/api/v1/confirmations/{id}/history", "getConfirmationHistory",
+         "Status history (状态流转记录) from the hash-chained event log",
+         params=("ConfirmationId",),
+         replies=(Reply("200", "The history, oldest first.", "history"),))
 async def confirmation_history(request: web.Request) -> web.Response:
     entries = await deps_of(request).queries.history(caller_of(request), request.match_info["id"])
     return json_response({"items": [rep.history_entry(e) for e in entries]})
 
 
-@routes.post("/api/v1/confirmations/{id}/cancel")
+@api.post("/api/v1/confirmations/{id}/cancel", "cancelConfirmation",
+          "Cancel (撤销) a confirmation that has not been dispatched",
+          params=("ConfirmationId",), body=Body("cancel_request", required=False),
+          replies=(Reply("200", "The cancelled confirmation.", "confirmation"),),
+          problems=("409",))
 async def cancel_confirmation(request: web.Request) -> web.Response:
     deps = deps_of(request)
     reason = None
@@ -207,7 +170,15 @@ async def cancel_confirmation(request: web.Request) -> web.Response:
     return json_response(rep.confirmation(c, today=_today(request)))
 
 
-@routes.post("/api/v1/confirmations/{id}/retry")
+@api.post("/api/v1/confirmations/{id}/retry", "retryConfirmation",
+          "Retry (重新制函) a letter that failed to be made, once the cause is fixed",
+          description="Only a firm key; only a confirmation `failed` before its letter was "
+                      "made (status_reason says why). It goes back to `authorised` and the "
+                      "letter is made again. With the same Idempotency-Key a repeated request "
+                      "changes nothing.",
+          params=("ConfirmationId", "IdempotencyKey"),
+          replies=(Reply("200", "The confirmation, authorised again.", "confirmation"),),
+          problems=("409",))
 async def retry_confirmation(request: web.Request) -> web.Response:
     """重新制函: a letter that failed to be made is made again (firm keys only)."""
     deps = deps_of(request)
@@ -218,7 +189,14 @@ async def retry_confirmation(request: web.Request) -> web.Response:
     return json_response(rep.confirmation(c, today=_today(request)))
 
 
-@routes.post("/api/v1/confirmations/{id}/authorization")
+@api.post("/api/v1/confirmations/{id}/authorization", "authoriseConfirmation",
+          "Authorise (授权) the request: the audited entity's client_signer",
+          description="Allowed while the confirmation awaits authorisation and its window (10 "
+                      "working days) is open; the letter is then rendered, signed and becomes "
+                      "letter_ready.",
+          params=("ConfirmationId",),
+          replies=(Reply("200", "The authorised confirmation.", "confirmation"),),
+          problems=("409",))
 async def authorise_confirmation(request: web.Request) -> web.Response:
     """授权: the audited entity's client_signer authorises the request to be sent."""
     deps = deps_of(request)
@@ -240,13 +218,18 @@ async def _stored(request: web.Request, kind: str, media_type: str, filename: st
         "Content-Disposition": f'attachment; filename="{filename.format(id=cid)}"'})
 
 
-@routes.get("/api/v1/confirmations/{id}/letter.pdf")
+@api.get("/api/v1/confirmations/{id}/letter.pdf", "getLetterPdf",
+         "The signed letter (询证函) as PDF, once made", params=("ConfirmationId",),
+         replies=(Reply("200", "The signed PDF; its SHA-256 is letter_sha256.", media=PDF),))
 async def letter_pdf(request: web.Request) -> web.Response:
     """The signed letter (询证函), once made."""
-    return await _stored(request, "letter", "application/pdf", "{id}.pdf")
+    return await _stored(request, "letter", PDF, "{id}.pdf")
 
 
-@routes.get("/api/v1/confirmations/{id}/replies")
+@api.get("/api/v1/confirmations/{id}/replies", "getConfirmationReplies",
+         "Every reply (accepted or rejected, with the reason) and the exceptions of the "
+         "accepted one", params=("ConfirmationId",),
+         replies=(Reply("200", "Replies and exceptions.", "confirmation_replies"),))
 async def confirmation_replies(request: web.Request) -> web.Response:
     found, exceptions = await deps_of(request).queries.replies(caller_of(request),
                                                              request.match_info["id"])
@@ -254,19 +237,31 @@ async def confirmation_replies(request: web.Request) -> web.Response:
                           "exceptions": [rep.reply_exception(e) for e in exceptions]})
 
 
-@routes.get("/api/v1/confirmations/{id}/workpaper.pdf")
+@api.get("/api/v1/confirmations/{id}/workpaper.pdf", "getWorkpaperPdf",
+         "The workpaper (回函底稿) sealed by the hub, once verified", params=("ConfirmationId",),
+         replies=(Reply("200", "The sealed workpaper.", media=PDF),))
 async def workpaper_pdf(request: web.Request) -> web.Response:
     """The workpaper (回函底稿) sealed by the hub, once the confirmation is verified."""
-    return await _stored(request, "workpaper", "application/pdf", "workpaper-{id}.pdf")
+    return await _stored(request, "workpaper", PDF, "workpaper-{id}.pdf")
 
 
-@routes.get("/api/v1/confirmations/{id}/evidence.zip")
+@api.get("/api/v1/confirmations/{id}/evidence.zip", "getEvidenceZip",
+         "The evidence bundle; `hub verify evidence.zip` checks it offline",
+         params=("ConfirmationId",),
+         replies=(Reply("200", "A ZIP with manifest.json.", media="application/zip"),))
 async def evidence_zip(request: web.Request) -> web.Response:
     """The evidence bundle: letter, reply, workpaper, reports, chains, CRLs, manifest."""
     return await _stored(request, "evidence", "application/zip", "evidence-{id}.zip")
 
 
-@routes.get("/api/v1/workpapers")
+@api.get("/api/v1/workpapers", "listWorkpapers",
+         "Workpapers made since a position (pull, for audit software without webhooks)",
+         description="Oldest first; pass `next_since` back as `since` to get what came after "
+                     "(an empty page keeps it). Only the caller's firm.",
+         params=({"name": "since", "in": "query", "required": False,
+                  "schema": {"type": "string", "pattern": "^[0-9]{1,18}$", "default": "0"}},
+                 "Limit"),
+         replies=(Reply("200", "One page of workpapers.", "workpaper_list"),))
 async def workpapers(request: web.Request) -> web.Response:
     """For audit software that cannot take webhooks: workpapers after `since`, oldest first."""
     raw = request.query.get("since", "0")
@@ -283,18 +278,21 @@ async def workpapers(request: web.Request) -> web.Response:
     return json_response({"items": items, "next_since": since})
 
 
-@routes.get("/api/v1/confirmations/{id}/reply.pdf")
+@api.get("/api/v1/confirmations/{id}/reply.pdf", "getReplyPdf",
+         "The signed reply (回函): the accepted one, else the newest received",
+         params=("ConfirmationId",),
+         replies=(Reply("200", "The responder's signed PDF.", media=PDF),))
 async def reply_pdf(request: web.Request) -> web.Response:
     pdf = await deps_of(request).queries.reply_pdf(caller_of(request), request.match_info["id"])
-    return web.Response(body=pdf, content_type="application/pdf")
+    return web.Response(body=pdf, content_type=PDF)
 
 
-def route_tables() -> tuple[web.RouteTableDef, ...]:
-    """Every route table the API serves (the OpenAPI test reads them all)."""
-    return (routes, registry_routes.routes, inbox_routes.routes, webhook_routes.routes,
-            report_routes.routes, apikey_routes.routes)
+def endpoints() -> tuple[Endpoint, ...]:
+    """Every endpoint the API serves, in the order the OpenAPI document lists them."""
+    return (*engagement_routes.api, *api, *registry_routes.api, *inbox_routes.api,
+            *webhook_routes.api, *report_routes.api, *apikey_routes.api, *meta_routes.api)
 
 
 def setup(app: web.Application) -> None:
-    for table in route_tables():
-        app.add_routes(table)
+    app[ENDPOINTS] = endpoints()
+    app.add_routes([e.route() for e in app[ENDPOINTS]])

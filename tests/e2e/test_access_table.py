@@ -136,10 +136,13 @@ async def test_every_operation_answers_every_role_as_the_table_says(hub: Hub) ->
             assert status == 200, (method, path)
             continue
         assert (await call(hub, None, method, target))[0] == 401, (method, path)
+        assert "401" in doc["paths"][path][method.lower()]["responses"], (method, path)
         for holder, key in world.keys.items():
             status, text = await call(hub, key, method, target)
             role = role_of(holder)
             where = (holder, method, path, status, text[:300])
+            # The document names this very status, not only its catch-all `default`.
+            assert str(status) in doc["paths"][path][method.lower()]["responses"], where
             if role not in ACCESS[(method, path)]:
                 assert status == 404, where
                 assert '"no such resource"' in text and BOOK_VALUE not in text, where

@@ -80,3 +80,55 @@ def test_every_module_of_the_hub_is_in_a_layer_or_a_composition_root() -> None:
                  name == r or name.startswith(r + ".") for r in roots if r != "hub")
              and name != "hub"]
     assert loose == []
+
+
+def module_imports(path: Path, known: set[str]) -> set[str]:
+    """The project's modules `path` imports (lazy ones included); `from pkg import mod` counts
+    as importing pkg.mod. A package's own __init__ is left out: Python runs it first anyway,
+    whichever of its modules is imported, so it is not an edge one module chose."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    packages = {name for name, p in modules() if p.name == "__init__.py"}
+    return {m for m in found if m in known and m not in packages}
+
+
+def cycle_in(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of `graph` (module → modules it imports), or [] when there is none."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_cycle_in_finds_a_circle_and_only_a_circle() -> None:
+    assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle_in({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_the_modules_of_the_http_api_import_each_other_without_a_circle() -> None:
+    """hub.api (the OpenAPI generator among them) is a tree: the generator reads the endpoint
+    table it is given and never the route modules that serve it."""
+    api = {name: path for name, path in modules() if name.startswith("hub.api.")}
+    graph = {name: {m for m in module_imports(path, set(api)) if m != name}
+             for name, path in api.items()}
+    assert cycle_in(graph) == []

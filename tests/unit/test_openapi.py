@@ -13,19 +13,25 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 import schemas
+from hub.api.app import create_app
+from hub.api.deps import ApiDeps
+from hub.api.endpoint import Body, Endpoints, Reply
 from hub.api.openapi import build_openapi
-from hub.api.routes import route_tables
+from hub.api.routes import endpoints
 
 DOC_URI = "urn:hub:openapi"
-# Every route the application serves, read off its route table (so a new one must be documented).
-OPERATIONS = {(r.path, r.method.lower())
-              for table in route_tables()
-              for r in table if isinstance(r, web.RouteDef)}
+
+
+def served_operations() -> set[tuple[str, str]]:
+    """Every (path, method) the application's router serves, however it was added."""
+    app = create_app(ApiDeps(bus=None, queries=None, submissions=None))  # type: ignore[arg-type]
+    return {(r.resource.canonical, r.method.lower()) for r in app.router.routes()
+            if r.method != "HEAD" and r.resource is not None}
 
 
 @pytest.fixture(scope="module")
 def doc() -> dict[str, Any]:
-    return build_openapi("https://hub.example.cn")
+    return build_openapi(endpoints(), "https://hub.example.cn")
 
 
 def validator_for(doc: dict[str, Any], schema: dict[str, Any]) -> Draft202012Validator:
@@ -57,14 +63,16 @@ def test_the_document_is_valid_openapi_3_1(doc: dict[str, Any]) -> None:
 
 
 def test_servers_come_from_the_argument() -> None:
-    assert build_openapi("https://hub.example.cn/")["servers"] == [{"url": "https://hub.example.cn"}]
-    assert "servers" not in build_openapi()
+    assert build_openapi(endpoints(), "https://hub.example.cn/")["servers"] == [
+        {"url": "https://hub.example.cn"}]
+    assert "servers" not in build_openapi(endpoints())
 
 
 def test_every_operation_is_documented(doc: dict[str, Any]) -> None:
     documented = {(p, m) for p, item in doc["paths"].items() for m in item}
-    assert documented == OPERATIONS
-    assert ("/api/v1/confirmations/{id}/authorization", "post") in OPERATIONS
+    served = served_operations()
+    assert documented == served
+    assert ("/api/v1/confirmations/{id}/authorization", "post") in served
     ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
 
@@ -156,3 +164,30 @@ def test_a_component_still_refuses_what_the_schema_refuses(doc: dict[str, Any]) 
     validator = validator_for(doc, {"$ref": "#/components/schemas/confirmation_request"})
     paths = ["/".join(map(str, e.absolute_path)) for e in validator.iter_errors(body)]
     assert "letter/items/deposits/rows/0/balance" in paths
+
+
+async def _nothing(request: web.Request) -> web.Response:
+    return web.Response()
+
+
+def test_the_same_route_declared_twice_is_refused() -> None:
+    api = Endpoints(tag="meta")
+    api.get("/api/v1/twice", "first", "One")(_nothing)
+    api.get("/api/v1/twice", "second", "The same again")(_nothing)
+    with pytest.raises(ValueError, match="GET /api/v1/twice is declared twice"):
+        build_openapi(api)
+
+
+def test_a_body_brings_its_problems_and_a_public_path_none_of_the_callers() -> None:
+    api = Endpoints(tag="meta")
+    api.post("/api/v1/things", "makeThing", "Make", body=Body("cancel_request"),
+             replies=(Reply("201", "Made.", "cancel_request"),), problems=("409",))(_nothing)
+    api.get("/healthz", "probe", "Probe", replies=(Reply("204", "Alive."),))(_nothing)
+    doc = build_openapi(api)
+    made = doc["paths"]["/api/v1/things"]["post"]
+    assert set(made["responses"]) == {"201", "401", "404", "409", "413", "415", "422",
+                                      "default"}
+    assert made["x-roles"] == []  # the access table does not name it: nobody may call it
+    probe = doc["paths"]["/healthz"]["get"]
+    assert set(probe["responses"]) == {"204", "422", "default"}
+    assert probe["security"] == [] and "x-roles" not in probe
