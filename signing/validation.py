@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,11 +17,21 @@ from pyhanko.sign.general import ValueErrorWithMessage
 from pyhanko.sign.validation import async_validate_pdf_timestamp
 from pyhanko.sign.validation.ades import (
     AdESBasicValidationResult,
+    AdESWithTimeValidationResult,
+    _adobe_revinfo_archival_to_local_knowledge,
+    _dss_to_local_knowledge,
     ades_basic_validation,
     ades_lta_validation,
+    ades_with_time_validation,
 )
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.policy_decl import (
+    LocalKnowledge,
+    PdfSignatureValidationSpec,
+    bootstrap_validation_data_handlers,
+)
 from pyhanko.sign.validation.status import ModificationInfo, PdfSignatureStatus
+from pyhanko_certvalidator.ltv.poe import POEManager
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from signing._explain import explain_chain, problem, subject_of
@@ -271,6 +282,15 @@ async def _ades(
 ) -> tuple[AdESBasicValidationResult, ModificationInfo | None]:
     """ETSI EN 319 102-1 validation: § 5.6 (long-term) for time-stamped signatures, else § 5.3."""
     spec = settings.spec(document)
+    if timestamped and not document.timestamp_revisions:
+        # Without a document time-stamp, a signature that passes at the current time (§ 5.5)
+        # passes the long-term process too; pyHanko's § 5.6 would only validate its time-stamp
+        # again and then fail past validation for want of proof of existence. Anything short
+        # of a pass goes through the whole long-term process below.
+        quick = await _with_time(sig, spec, settings.timing)
+        if quick.ades_subindic is AdESPassed.OK and isinstance(quick.api_status,
+                                                                PdfSignatureStatus):
+            return quick, quick.api_status
     if timestamped:
         result = await ades_lta_validation(sig, spec, timing_info=settings.timing)
         status = result.api_status
@@ -284,6 +304,37 @@ async def _ades(
         raw_digest=sig.compute_digest(),
     )
     return basic, ModificationInfo(**sig.summarise_integrity_info())
+
+
+async def _with_time(sig: EmbeddedPdfSignature, spec: PdfSignatureValidationSpec,
+                     timing: ValidationTimingInfo) -> AdESWithTimeValidationResult:
+    """ETSI EN 319 102-1 § 5.5 with what pyHanko's § 5.6 gives it: the DSS and the revocation
+    data archived in the signature as local knowledge, and their proof of existence."""
+    sig.compute_integrity_info(diff_policy=spec.diff_policy)
+    base = spec.signature_validation_spec
+    known = base.local_knowledge
+    dss = _dss_to_local_knowledge(reader=sig.reader)
+    archived = _adobe_revinfo_archival_to_local_knowledge(sig)
+    knowledge = LocalKnowledge(
+        known_ocsps=known.known_ocsps + dss.known_ocsps + archived.known_ocsps,
+        known_crls=known.known_crls + dss.known_crls + archived.known_crls,
+        known_certs=known.known_certs + dss.known_certs,
+        known_poes=known.known_poes,
+        nonrevoked_assertions=known.nonrevoked_assertions,
+    )
+    validation_spec = dataclasses.replace(base, local_knowledge=knowledge)
+    poes = POEManager()
+    knowledge.add_to_poe_manager(poes)
+    return await ades_with_time_validation(
+        signed_data=sig.signed_data,
+        validation_spec=validation_spec,
+        timing_info=timing,
+        validation_data_handlers=bootstrap_validation_data_handlers(
+            spec=validation_spec, timing_info=timing, poe_manager_override=poes),
+        raw_digest=sig.compute_digest(),
+        extra_status_kwargs=sig.summarise_integrity_info(),
+        status_cls=PdfSignatureStatus,
+    )
 
 
 async def _check_signature(

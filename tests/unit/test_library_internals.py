@@ -30,6 +30,8 @@ INTERNALS = (
              "signing/_fasthex.py", "tests/signing/test_fasthex.py"),
     Internal("asn1crypto", "1.5.1", "_ldap_string_prep",
              "signing/_fastnames.py", "tests/signing/test_fastnames.py"),
+    Internal("pyhanko", "0.38.0", "_dss_to_local_knowledge",
+             "signing/validation.py", "tests/signing/test_with_time.py"),
     Internal("asn1crypto", "1.5.1", "core._dump_header",
              "signing/_fastder.py", "tests/signing/test_fastder.py"),
     Internal("fpdf2", "2.8.9", "_add_fonts",
