@@ -145,10 +145,11 @@ class _Producer(OutputProducer):
 
         type0 = PDFFont(subtype="Type0", base_font=base_font, encoding="Identity-H")
         self._add_pdf_obj(type0, "fonts")
-        widths: dict[int, int] = {code: width for code, _, _, width in codes}
-        w = " ".join(str(widths.get(code, 0)) for code in range(max(widths, default=0) + 1))
-        cid_font = PDFFont(subtype="CIDFontType2", base_font=base_font,
-                           d_w=font.desc.missing_width, w=f"[0 [{w}]]")
+        widths = {code: width for code, _, _, width in codes}
+        # Codes without a glyph here (0 is .notdef) keep the width 0 they always had.
+        default, w = cid_widths({code: widths.get(code, 0)
+                                 for code in range(max(widths, default=0) + 1)})
+        cid_font = PDFFont(subtype="CIDFontType2", base_font=base_font, d_w=default, w=w)
         self._add_pdf_obj(cid_font, "fonts")
         type0.descendant_fonts = PDFArray([cid_font])
 
@@ -178,6 +179,28 @@ class _Producer(OutputProducer):
         self._add_pdf_obj(stream, "fonts")
         descriptor.font_file2 = stream  # type: ignore[attr-defined]
         return type0
+
+
+def cid_widths(widths: Mapping[int, int]) -> tuple[int, str]:
+    """The /DW and /W of a CID font: the commonest width as the default (1000 for CJK text) and
+    runs of the others as ``first last width``, so a letter's font dictionary stays small (every
+    element of /W is an object a validator walks for each signature's change analysis)."""
+    if not widths:
+        return 0, "[]"
+    counts: dict[int, int] = {}
+    for width in widths.values():
+        counts[width] = counts.get(width, 0) + 1
+    default = max(counts, key=lambda width: (counts[width], -width))
+    runs: list[list[int]] = []  # [first, last, width]
+    for code in sorted(widths):
+        width = widths[code]
+        if width == default:
+            continue
+        if runs and runs[-1][1] == code - 1 and runs[-1][2] == width:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code, width])
+    return default, "[" + " ".join(f"{a} {b} {w}" for a, b, w in runs) + "]"
 
 
 class _FastFontStream(PDFFontStream):

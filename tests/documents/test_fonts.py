@@ -159,3 +159,30 @@ def test_the_font_ships_in_the_package_with_its_licence():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     shipped = pyproject["tool"]["setuptools"]["package-data"]["hub.documents"]
     assert "fonts/*.ttf" in shipped and "fonts/OFL.txt" in shipped
+
+
+@pytest.mark.parametrize("widths", [
+    {0: 0, 1: 1000, 2: 1000, 3: 500, 4: 500, 5: 1000, 6: 278, 7: 1000},
+    {0: 0, 1: 600},
+    {},
+])
+def test_the_width_table_gives_every_code_its_width(widths: dict[int, int]) -> None:
+    from hub.documents._pdf import cid_widths
+
+    default, table = cid_widths(widths)
+    numbers = [int(n) for n in table.strip("[]").split()]
+    read = {}
+    for first, last, width in zip(numbers[::3], numbers[1::3], numbers[2::3], strict=True):
+        read.update(dict.fromkeys(range(first, last + 1), width))
+    assert {code: read.get(code, default) for code in widths} == widths
+
+
+def test_a_letters_font_names_only_the_widths_that_are_not_the_default() -> None:
+    pdf = render_letter("bank_format1", letters.example("bank_format1"),
+                        client_name="北京堃喆昇科技有限公司")
+    reader = PdfFileReader(io.BytesIO(pdf))
+    font = reader.root["/Pages"]["/Kids"][0]["/Resources"]["/Font"]
+    [cid] = next(iter(font.values())).get_object()["/DescendantFonts"]
+    cid = cid.get_object()
+    assert cid["/DW"] == 1000
+    assert len(cid["/W"]) < 150, "runs of the few glyphs that are not one em wide"
